@@ -1,0 +1,103 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import { Kysely } from "kysely";
+import { DuckDbDialect } from "./kysely-dialect.ts";
+import type { WarehouseDatabase } from "../../contracts/warehouse-tables.ts";
+
+export type Row = Record<string, unknown>;
+
+export const DEFAULT_WAREHOUSE_PATH = ".rbw/warehouse.duckdb";
+
+/** Raised when DuckDB rejects a statement; carries the statement so a user can see what ran. */
+export class WarehouseQueryError extends Error {
+  constructor(
+    message: string,
+    readonly sql: string,
+  ) {
+    super(message);
+    this.name = "WarehouseQueryError";
+  }
+}
+
+/**
+ * One embedded DuckDB warehouse file. BigQuery datasets map to DuckDB schemas, the session time zone is
+ * pinned to UTC and every value is read back in its JSON form (DECIMAL as an exact string).
+ */
+export class DuckDbWarehouse {
+  readonly db: Kysely<WarehouseDatabase>;
+
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {
+    this.db = new Kysely<WarehouseDatabase>({ dialect: new DuckDbDialect(connection) });
+  }
+
+  static async open(path: string = DEFAULT_WAREHOUSE_PATH): Promise<DuckDbWarehouse> {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    await connection.run("SET TimeZone = 'UTC'");
+    return new DuckDbWarehouse(path, instance, connection);
+  }
+
+  /** Runs one or more statements; returns the rows changed by the last one when DuckDB reports it. */
+  async exec(sql: string, params?: DuckDBValue[]): Promise<number> {
+    try {
+      const result = await this.connection.run(sql, params);
+      return Number(result.rowsChanged ?? 0);
+    } catch (error) {
+      throw new WarehouseQueryError((error as Error).message, sql);
+    }
+  }
+
+  async query<T extends Row = Row>(sql: string, params?: DuckDBValue[]): Promise<T[]> {
+    try {
+      const reader = await this.connection.runAndReadAll(sql, params);
+      return reader.getRowObjectsJson() as T[];
+    } catch (error) {
+      throw new WarehouseQueryError((error as Error).message, sql);
+    }
+  }
+
+  async ensureSchema(schema: string): Promise<void> {
+    await this.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  }
+
+  async relationKind(schema: string, name: string): Promise<"table" | "view" | undefined> {
+    const rows = await this.db
+      .selectFrom("information_schema.tables")
+      .select("table_type")
+      .where("table_schema", "=", schema)
+      .where("table_name", "=", name)
+      .execute();
+    if (rows.length === 0) return undefined;
+    return rows[0].table_type === "VIEW" ? "view" : "table";
+  }
+
+  async columns(schema: string, name: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("information_schema.columns")
+      .select("column_name")
+      .where("table_schema", "=", schema)
+      .where("table_name", "=", name)
+      .orderBy("ordinal_position")
+      .execute();
+    return rows.map((row) => row.column_name);
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function qualified(schema: string, name: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}

@@ -1,0 +1,116 @@
+import type { GraphAction } from "../../runner/graph.ts";
+import { translateBigQueryToDuckDb, translateQuery } from "../../runner/translate.ts";
+import { qualified, quoteIdent } from "./engine.ts";
+
+/** What the planner needs to know about the warehouse as it is now. */
+export interface CatalogState {
+  relationKind(schema: string, name: string): Promise<"table" | "view" | undefined>;
+  columns(schema: string, name: string): Promise<string[]>;
+}
+
+export interface PlanOptions {
+  fullRefresh?: boolean;
+}
+
+export interface ActionPlan {
+  /** Statements in execution order, already in DuckDB SQL. */
+  statements: string[];
+  /** How the action writes: a full build, an incremental MERGE / INSERT, or no table write. */
+  mode: "create" | "merge" | "insert" | "operation" | "assertion";
+  /** For assertions: the query whose rows are the failures. */
+  failingRowsQuery?: string;
+}
+
+const translateAll = (scripts: string[]) => scripts.flatMap(translateBigQueryToDuckDb);
+
+/**
+ * Plans one action as DuckDB statements, mirroring what `dataform run` issues on BigQuery
+ * (cli/api/dbadapters/execution_sql.ts): CREATE OR REPLACE for tables and views, MERGE on the unique
+ * key or INSERT for incremental tables, and a view per assertion in the assertion schema.
+ */
+export async function planAction(action: GraphAction, catalog: CatalogState, options: PlanOptions = {}): Promise<ActionPlan> {
+  const { schema, name } = action.target;
+  const target = qualified(schema, name);
+  const createSchema = `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`;
+
+  if (action.kind === "operation") {
+    return { mode: "operation", statements: [createSchema, ...translateAll(action.def.queries)] };
+  }
+
+  if (action.kind === "assertion") {
+    const query = translateQuery(action.def.query);
+    return {
+      mode: "assertion",
+      statements: [createSchema, `CREATE OR REPLACE VIEW ${target} AS ${query}`],
+      failingRowsQuery: `SELECT * FROM ${target}`,
+    };
+  }
+
+  const existing = await catalog.relationKind(schema, name);
+  const dropOtherKind = (wanted: "table" | "view") =>
+    existing && existing !== wanted ? [`DROP ${existing.toUpperCase()} ${target}`] : [];
+
+  if (action.kind === "view") {
+    const query = translateQuery(action.def.query);
+    return {
+      mode: "create",
+      statements: [
+        createSchema,
+        ...translateAll(action.def.preOps),
+        ...dropOtherKind("view"),
+        `CREATE OR REPLACE VIEW ${target} AS ${query}`,
+        ...translateAll(action.def.postOps),
+      ],
+    };
+  }
+
+  const writeIncrementally =
+    action.kind === "incremental" && existing === "table" && (!options.fullRefresh || action.def.protected);
+
+  if (!writeIncrementally) {
+    const query = translateQuery(action.def.query);
+    return {
+      mode: "create",
+      statements: [
+        createSchema,
+        ...translateAll(action.def.preOps),
+        ...dropOtherKind("table"),
+        `CREATE OR REPLACE TABLE ${target} AS ${query}`,
+        ...translateAll(action.def.postOps),
+      ],
+    };
+  }
+
+  const query = translateQuery(action.def.incrementalQuery ?? action.def.query);
+  const columns = (await catalog.columns(schema, name)).map(quoteIdent);
+  const pre = translateAll(action.def.incrementalPreOps);
+  const post = translateAll(action.def.incrementalPostOps);
+  const uniqueKey = action.def.uniqueKey;
+
+  if (uniqueKey.length === 0) {
+    const list = columns.join(", ");
+    return {
+      mode: "insert",
+      statements: [...pre, `INSERT INTO ${target} (${list}) SELECT ${list} FROM (${query}) AS insertions`, ...post],
+    };
+  }
+
+  const on = uniqueKey.map((k) => `DATAFORM_DEST.${quoteIdent(k)} = DATAFORM_SOURCE.${quoteIdent(k)}`);
+  const partitionFilter = action.def.bigquery?.updatePartitionFilter;
+  if (partitionFilter) on.push(translatePartitionFilter(partitionFilter));
+  const merge = [
+    `MERGE INTO ${target} AS DATAFORM_DEST`,
+    `USING (${query}) AS DATAFORM_SOURCE`,
+    `ON ${on.join(" AND ")}`,
+    `WHEN MATCHED THEN UPDATE SET ${columns.map((c) => `${c} = DATAFORM_SOURCE.${c}`).join(", ")}`,
+    `WHEN NOT MATCHED THEN INSERT (${columns.join(", ")}) VALUES (${columns.map((c) => `DATAFORM_SOURCE.${c}`).join(", ")})`,
+  ].join("\n");
+  return { mode: "merge", statements: [...pre, merge, ...post] };
+}
+
+/** Dataform prefixes `updatePartitionFilter` with `DATAFORM_DEST.`; translate it as a WHERE clause. */
+function translatePartitionFilter(filter: string): string {
+  const probe = translateQuery(`SELECT 1 FROM t AS DATAFORM_DEST WHERE DATAFORM_DEST.${filter}`);
+  const where = probe.search(/\bWHERE\b/i);
+  return `(${probe.slice(where + "WHERE".length).trim()})`;
+}

@@ -1,0 +1,166 @@
+import { Dialect, transpile } from "@polyglot-sql/sdk";
+
+/**
+ * BigQuery SQL -> DuckDB SQL. `@polyglot-sql/sdk` does the translation; this module only fixes what
+ * the transpiler leaves or gets wrong for this project:
+ *
+ * - backticked 2- and 3-part names (`project.dataset.table`) -> DuckDB `"dataset"."table"`: the BigQuery
+ *   dataset is the DuckDB schema and the project is dropped;
+ * - exact money: bare NUMERIC becomes DuckDB's DECIMAL(18,3) and BIGNUMERIC is left as is, so both become
+ *   DECIMAL(38, 9); parameterised NUMERIC(p, s) loses its parameters in the transpiler and is refused;
+ * - REGEXP_CONTAINS is emitted as REGEXP_FULL_MATCH (whole-string), which is REGEXP_MATCHES in DuckDB.
+ * JSON_VALUE comes out as `->` (quoted JSON), so the project's SQL reads JSON with JSON_EXTRACT_SCALAR.
+ * BigQuery `\'` escapes, PARTITION BY / CLUSTER BY / OPTIONS in DDL are handled by the transpiler and
+ * covered by tests.
+ */
+export class TranslationError extends Error {
+  constructor(
+    message: string,
+    readonly sql: string,
+  ) {
+    super(message);
+    this.name = "TranslationError";
+  }
+}
+
+export const EXACT_DECIMAL = "DECIMAL(38, 9)";
+
+type Segment = { kind: "code" | "string" | "identifier" | "comment"; text: string };
+
+/** Splits SQL into code, literals, quoted identifiers and comments so rewrites only touch code. */
+export function segmentSql(sql: string, dialect: "bigquery" | "duckdb"): Segment[] {
+  const segments: Segment[] = [];
+  let code = "";
+  let i = 0;
+  const flush = () => {
+    if (code) segments.push({ kind: "code", text: code });
+    code = "";
+  };
+  const readQuoted = (quote: string, backslashEscapes: boolean): string => {
+    const triple = dialect === "bigquery" && sql.startsWith(quote.repeat(3), i) ? quote.repeat(3) : quote;
+    let j = i + triple.length;
+    while (j < sql.length) {
+      if (backslashEscapes && sql[j] === "\\") {
+        j += 2;
+        continue;
+      }
+      if (sql.startsWith(triple, j)) {
+        if (!backslashEscapes && triple.length === 1 && sql[j + 1] === quote) {
+          j += 2;
+          continue;
+        }
+        return sql.slice(i, j + triple.length);
+      }
+      j++;
+    }
+    return sql.slice(i);
+  };
+  while (i < sql.length) {
+    const ch = sql[i];
+    const next = sql[i + 1];
+    let piece: Segment | undefined;
+    if (ch === "-" && next === "-") {
+      const end = sql.indexOf("\n", i);
+      piece = { kind: "comment", text: sql.slice(i, end === -1 ? sql.length : end) };
+    } else if (ch === "#" && dialect === "bigquery") {
+      const end = sql.indexOf("\n", i);
+      piece = { kind: "comment", text: sql.slice(i, end === -1 ? sql.length : end) };
+    } else if (ch === "/" && next === "*") {
+      const end = sql.indexOf("*/", i + 2);
+      piece = { kind: "comment", text: sql.slice(i, end === -1 ? sql.length : end + 2) };
+    } else if (ch === "'") {
+      piece = { kind: "string", text: readQuoted("'", dialect === "bigquery") };
+    } else if (ch === '"') {
+      piece =
+        dialect === "bigquery"
+          ? { kind: "string", text: readQuoted('"', true) }
+          : { kind: "identifier", text: readQuoted('"', false) };
+    } else if (ch === "`" && dialect === "bigquery") {
+      piece = { kind: "identifier", text: readQuoted("`", false) };
+    }
+    if (piece) {
+      flush();
+      segments.push(piece);
+      i += piece.text.length;
+    } else {
+      code += ch;
+      i++;
+    }
+  }
+  flush();
+  return segments;
+}
+
+function mapCode(sql: string, dialect: "bigquery" | "duckdb", fn: (code: string) => string): string {
+  return segmentSql(sql, dialect)
+    .map((s) => (s.kind === "code" ? fn(s.text) : s.text))
+    .join("");
+}
+
+/** `project.dataset.table` or `dataset.table` in backticks -> `dataset`.`table` (dataset = DuckDB schema). */
+export function rewriteBacktickNames(sql: string): string {
+  const segments = segmentSql(sql, "bigquery");
+  return segments
+    .map((s, i) => {
+      if (s.kind !== "identifier" || !s.text.startsWith("`")) return s.text;
+      const parts = s.text.slice(1, -1).split(".");
+      if (parts.length === 1) return s.text;
+      // After SCHEMA the name is `project.dataset`: the dataset alone is the DuckDB schema.
+      const namesSchema = i > 0 && /\bSCHEMA\s+(IF\s+(NOT\s+)?EXISTS\s+)?$/i.test(segments[i - 1].text);
+      return parts
+        .slice(namesSchema ? -1 : -2)
+        .map((p) => `\`${p}\``)
+        .join(".");
+    })
+    .join("");
+}
+
+const PARAMETERISED_NUMERIC = /\b(BIG)?(NUMERIC|DECIMAL)\s*\(\s*\d+/i;
+
+function refuseParameterisedNumeric(sql: string): void {
+  for (const s of segmentSql(sql, "bigquery")) {
+    if (s.kind === "code" && PARAMETERISED_NUMERIC.test(s.text)) {
+      throw new TranslationError(
+        "Parameterised NUMERIC(p, s) is not translated exactly to DuckDB; use NUMERIC with ROUND(...) instead.",
+        sql,
+      );
+    }
+  }
+}
+
+/** Post-transpile fixes, applied to DuckDB SQL code segments only. */
+export function fixDuckDbOutput(sql: string): string {
+  return mapCode(sql, "duckdb", (code) =>
+    code
+      .replace(/(?<![.\w])(BIGNUMERIC|BIGDECIMAL)\b/gi, EXACT_DECIMAL)
+      .replace(/(?<![.\w])DECIMAL\b(?!\s*\()/g, EXACT_DECIMAL)
+      .replace(/\bREGEXP_FULL_MATCH\s*\(/g, "REGEXP_MATCHES("),
+  );
+}
+
+const cache = new Map<string, string[]>();
+
+/** Translates one BigQuery script (one or more statements) into DuckDB statements. */
+export function translateBigQueryToDuckDb(sql: string): string[] {
+  const cached = cache.get(sql);
+  if (cached) return cached;
+  if (!sql.trim()) return [];
+  refuseParameterisedNumeric(sql);
+  const renamed = rewriteBacktickNames(sql);
+  const result = transpile(renamed, Dialect.BigQuery, Dialect.DuckDB);
+  if (!result.success || !result.sql) {
+    throw new TranslationError(`The SQL could not be translated to DuckDB: ${result.error ?? "unknown error"}`, sql);
+  }
+  const statements = result.sql.map(fixDuckDbOutput).filter((s) => s.trim().length > 0);
+  cache.set(sql, statements);
+  return statements;
+}
+
+/** Translates a single query (a SELECT); refuses scripts with several statements. */
+export function translateQuery(sql: string): string {
+  const statements = translateBigQueryToDuckDb(sql);
+  if (statements.length !== 1) {
+    throw new TranslationError(`Expected one query, found ${statements.length} statements.`, sql);
+  }
+  return statements[0];
+}
