@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { rewriteBacktickNames, translateBigQueryToDuckDb, translateQuery, TranslationError } from "../../scripts/runner/translate.ts";
+
+describe("BigQuery -> DuckDB rewrite layer", () => {
+  it("maps backticked project.dataset.table names to DuckDB schema.table", () => {
+    expect(translateQuery("SELECT a FROM `my-proj.raw.events` AS e JOIN `core.dim` d ON e.a = d.a")).toBe(
+      'SELECT a FROM "raw"."events" AS e JOIN "core"."dim" AS d ON e.a = d.a',
+    );
+  });
+
+  it("keeps only the dataset after SCHEMA", () => {
+    expect(rewriteBacktickNames("CREATE SCHEMA IF NOT EXISTS `my-proj.audit`")).toBe("CREATE SCHEMA IF NOT EXISTS `audit`");
+  });
+
+  it("leaves names inside string literals alone", () => {
+    expect(translateQuery("SELECT '`p.d.t`' AS s")).toBe("SELECT '`p.d.t`' AS s");
+  });
+
+  it("turns BigQuery \\' escapes from built-in assertions into standard SQL quotes", () => {
+    expect(translateQuery("SELECT 'event_type IN (\\'click\\', \\'view\\')' AS failing_row_condition")).toBe(
+      "SELECT 'event_type IN (''click'', ''view'')' AS failing_row_condition",
+    );
+  });
+
+  it("makes NUMERIC and BIGNUMERIC exact DECIMAL(38, 9)", () => {
+    expect(translateQuery("SELECT CAST(a AS NUMERIC), CAST(b AS BIGNUMERIC), SAFE_CAST(c AS NUMERIC), NUMERIC '1.5' FROM t")).toBe(
+      "SELECT CAST(a AS DECIMAL(38, 9)), CAST(b AS DECIMAL(38, 9)), TRY_CAST(c AS DECIMAL(38, 9)), CAST('1.5' AS DECIMAL(38, 9)) FROM t",
+    );
+  });
+
+  it("refuses parameterised NUMERIC(p, s), which the transpiler would widen silently", () => {
+    expect(() => translateQuery("SELECT CAST(a AS NUMERIC(10, 2)) FROM t")).toThrow(TranslationError);
+  });
+
+  it("drops PARTITION BY, CLUSTER BY and OPTIONS from DDL", () => {
+    expect(
+      translateBigQueryToDuckDb("CREATE OR REPLACE TABLE `p.core.f` PARTITION BY DATE(export_time) CLUSTER BY a, b OPTIONS(description='x') AS SELECT 1 AS a"),
+    ).toEqual(['CREATE OR REPLACE TABLE "core"."f" AS SELECT 1 AS a']);
+  });
+
+  it("translates REGEXP_CONTAINS as a partial match", () => {
+    expect(translateQuery("SELECT REGEXP_CONTAINS(s, r'^a') FROM t")).toBe("SELECT REGEXP_MATCHES(s, '^a') FROM t");
+  });
+
+  it("splits multi-statement scripts", () => {
+    expect(translateBigQueryToDuckDb("SELECT 1; SELECT 2;")).toEqual(["SELECT 1", "SELECT 2"]);
+  });
+});
