@@ -1,9 +1,180 @@
+import { randomUUID } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { sql } from "kysely";
 import type { Command } from "commander";
-import type { GlobalOptions } from "../cli.ts";
+import { print, summaryLine, type GlobalOptions, type GraphRunCliOptions } from "../cli.ts";
+import { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
+import { DEFAULT_GENERATE_OPTIONS, generateConfig, generateGcpExport } from "../generate/gcp.ts";
+import type { FileLandingResult } from "../land/landing.ts";
+import { landData, runPipeline } from "../pipeline.ts";
+import { loadMarginReport, ReportError, type MarginReport } from "../report/margin-report.ts";
+import { formatMoney, formatPercent } from "../report/money.ts";
+import { renderCsv, renderHtml, renderJson, type ReportFormat, type ReportLanguage } from "../report/render.ts";
+import { formatActionLine } from "./format.ts";
 
-/** Commands that land vendor data and produce reports (added as the vendor slices land). */
-export function registerPipelineCommands(
-  _program: Command,
-  _globals: () => GlobalOptions,
-  _addGraphRunOptions: (command: Command) => Command,
-): void {}
+const fileLine = (f: FileLandingResult) =>
+  `  ${f.status === "landed" ? "landed" : "skipped (already landed)"}  ${f.file}` +
+  (f.status === "landed" ? `  ${f.rowsLanded} rows${f.rowsQuarantined ? `, ${f.rowsQuarantined} quarantined (see raw.quarantine)` : ""}` : "");
+
+function writeReport(report: MarginReport, format: ReportFormat, lang: ReportLanguage, out: string): string {
+  const path = resolve(out);
+  mkdirSync(dirname(path), { recursive: true });
+  const body = format === "csv" ? renderCsv(report) : format === "json" ? renderJson(report) : renderHtml(report, lang);
+  writeFileSync(path, body);
+  return path;
+}
+
+async function latestMonth(warehouse: DuckDbWarehouse): Promise<string | undefined> {
+  const row = await warehouse.db
+    .selectFrom("marts.margin_monthly")
+    .select(sql<string | null>`strftime(MAX(billing_period), '%Y-%m')`.as("m"))
+    .executeTakeFirst();
+  return row?.m ?? undefined;
+}
+
+/** Writes the month's report as HTML, CSV and JSON into `dir`; returns the paths. */
+async function writeAllReports(warehouse: DuckDbWarehouse, month: string | undefined, dir: string, lang: ReportLanguage) {
+  const chosen = month ?? (await latestMonth(warehouse));
+  if (!chosen) throw new ReportError("The warehouse has no margin data to report.");
+  const report = await loadMarginReport(warehouse, chosen);
+  const paths = (["html", "csv", "json"] as const).map((format) => writeReport(report, format, lang, join(dir, `margin_${chosen}${lang === "ko" ? "_ko" : ""}.${format}`)));
+  return { report, paths };
+}
+
+function marginSummary(report: MarginReport): string {
+  const cur = report.reportingCurrency;
+  const lines = [
+    `Margin ${report.month} (${cur}): customer price ${formatMoney(report.totals.customerPrice, cur)}, cost ${formatMoney(report.totals.cost, cur)}, margin ${formatMoney(report.totals.margin, cur)} (${formatPercent(report.totals.marginPct)})`,
+  ];
+  for (const c of report.byCustomer) {
+    lines.push(`  ${c.label.padEnd(20)} ${formatMoney(c.margin, cur).padStart(16)}  ${formatPercent(c.marginPct).padStart(7)}`);
+  }
+  const mismatches = report.reconciliation.filter((r) => r.status !== "match");
+  lines.push(
+    mismatches.length === 0
+      ? `Invoice reconciliation: ${report.reconciliation.length} payer totals match the vendor export to the last digit.`
+      : `Invoice reconciliation: ${mismatches.length} MISMATCH(ES): see marts.invoice_reconciliation.`,
+  );
+  return lines.join("\n");
+}
+
+interface PipelineCliOptions extends GraphRunCliOptions {
+  data: string;
+  reportMonth?: string;
+  reportDir: string;
+  lang: ReportLanguage;
+}
+
+async function runPipelineCommand(global: GlobalOptions, opts: PipelineCliOptions, heading?: string): Promise<void> {
+  const warehouse = await DuckDbWarehouse.open(global.warehouse);
+  const say = (text: string) => {
+    if (!global.json) process.stdout.write(`${text}\n`);
+  };
+  try {
+    if (heading) say(heading);
+    say(`Landing ${resolve(opts.data)} into ${global.warehouse}`);
+    const result = await runPipeline(
+      warehouse,
+      {
+        projectDir: global.project,
+        dataDir: resolve(opts.data),
+        graphOptions: { fullRefresh: opts.fullRefresh, actions: opts.actions, tags: opts.tags, includeDependencies: opts.includeDeps, includeDependents: opts.includeDependents, includeTests: opts.tests !== false },
+      },
+      {
+        onFile: (f) => say(fileLine(f)),
+        onAction: (r, i, n) => say(formatActionLine(r, i, n)),
+      },
+    );
+    say(`Landed ${result.land.rowsLanded} rows (${result.land.rowsQuarantined} quarantined) from ${result.land.files.filter((f) => f.status === "landed").length} new files.`);
+    say(summaryLine(result.run));
+    let reports: { paths: string[]; report: MarginReport } | undefined;
+    if (result.run.ok) {
+      reports = await writeAllReports(warehouse, opts.reportMonth, opts.reportDir, opts.lang);
+      say(marginSummary(reports.report));
+      say(`Reports: ${reports.paths.join(", ")}`);
+      say(`Warehouse: ${resolve(global.warehouse)} (schemas raw, staging, intermediate, core, marts, assertions, ops)`);
+    } else {
+      say("The run failed: no report was written. Fix the failures above and run again; landed data is kept.");
+      process.exitCode = 1;
+    }
+    if (global.json) print(global, "", { land: result.land, run: result.run, reports: reports?.paths ?? [], margin: reports?.report.totals });
+  } finally {
+    await warehouse.close();
+  }
+}
+
+function addReportOptions(command: Command): Command {
+  return command
+    .option("--report-month <YYYY-MM>", "billing period to report (default: the latest in the warehouse)")
+    .option("--report-dir <dir>", "where the margin reports are written", "reports")
+    .option("--lang <en|ko>", "report language (ko: Korean labels, KRW without decimals)", "en");
+}
+
+export function registerPipelineCommands(program: Command, globals: () => GlobalOptions, addGraphRunOptions: (command: Command) => Command): void {
+  program
+    .command("land")
+    .description("Validate config/ and land every vendor extract under --data into the raw schema (re-landing a file adds nothing).")
+    .requiredOption("-d, --data <dir>", "data directory: DIR/config/*.json, DIR/gcp/reseller_billing_detailed_export_v1/*.json[.gz]|*.parquet")
+    .action(async (opts: { data: string }) => {
+      const global = globals();
+      const warehouse = await DuckDbWarehouse.open(global.warehouse);
+      try {
+        const summary = await landData(warehouse, global.project, resolve(opts.data), randomUUID(), {
+          onFile: (f) => {
+            if (!global.json) process.stdout.write(`${fileLine(f)}\n`);
+          },
+        });
+        print(global, `Landed ${summary.rowsLanded} rows, quarantined ${summary.rowsQuarantined}, from ${summary.files.length} files.`, summary);
+      } finally {
+        await warehouse.close();
+      }
+    });
+
+  addReportOptions(
+    addGraphRunOptions(
+      program
+        .command("run")
+        .description("The scheduled job: land --data, run the graph on DuckDB (models, assertions, unit tests) and write the margin report.")
+        .requiredOption("-d, --data <dir>", "data directory (see `rbw land --help`)"),
+    ),
+  ).action(async (opts: PipelineCliOptions) => runPipelineCommand(globals(), opts));
+
+  addReportOptions(
+    program
+      .command("demo")
+      .description("Generate a realistic, deterministic reseller export and config, then run the whole job on it (what `npm start` runs).")
+      .option("-d, --data <dir>", "where the sample data is written", ".rbw/demo-data")
+      .option("--months <n>", "invoice months to generate", String(DEFAULT_GENERATE_OPTIONS.months))
+      .option("--lines-per-day <n>", "usage lines per customer, service and day (scales the data)", String(DEFAULT_GENERATE_OPTIONS.linesPerDay)),
+  ).action(async (opts: PipelineCliOptions & { months: string; linesPerDay: string }) => {
+    const global = globals();
+    const options = { ...DEFAULT_GENERATE_OPTIONS, months: Number(opts.months), linesPerDay: Number(opts.linesPerDay) };
+    rmSync(join(opts.data, "gcp"), { recursive: true, force: true });
+    const generated = generateGcpExport(opts.data, options);
+    generateConfig(opts.data, options);
+    await runPipelineCommand(global, opts, global.json ? undefined : `Generated ${generated.rows} Google export rows in ${generated.files.length} daily files under ${resolve(opts.data)}`);
+  });
+
+  const report = program.command("report").description("Reports read from the marts.");
+  report
+    .command("margin")
+    .description("Margin by customer, service and month for one billing period.")
+    .requiredOption("-m, --month <YYYY-MM>", "billing period")
+    .option("-f, --format <html|csv|json>", "output format", "html")
+    .option("-o, --out <path>", "output file (default: reports/margin_<month>.<format>)")
+    .option("--lang <en|ko>", "labels in English or Korean (KRW shown without decimals)", "en")
+    .action(async (opts: { month: string; format: string; out?: string; lang: string }) => {
+      const global = globals();
+      if (!["html", "csv", "json"].includes(opts.format)) throw new ReportError(`--format must be html, csv or json, got "${opts.format}"`);
+      if (!["en", "ko"].includes(opts.lang)) throw new ReportError(`--lang must be en or ko, got "${opts.lang}"`);
+      const warehouse = await DuckDbWarehouse.open(global.warehouse);
+      try {
+        const data = await loadMarginReport(warehouse, opts.month);
+        const path = writeReport(data, opts.format as ReportFormat, opts.lang as ReportLanguage, opts.out ?? join("reports", `margin_${opts.month}.${opts.format}`));
+        print(global, `${marginSummary(data)}\nWrote ${path}`, { path, totals: data.totals });
+      } finally {
+        await warehouse.close();
+      }
+    });
+}

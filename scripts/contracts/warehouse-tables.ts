@@ -89,7 +89,31 @@ export interface CustomerInvoiceTable {
   tax_amount: string;
 }
 
+export interface RefCustomerMappingTable {
+  customer_id: string;
+  customer_name: string;
+  source_system: string;
+  match_field: string;
+  match_value: string;
+}
+
+export interface RefFxRateTable {
+  from_currency: string;
+  to_currency: string;
+  rate_month: string;
+  rate: string;
+  rate_source: string;
+}
+
+export interface RefSettingsTable {
+  setting: string;
+  value: string;
+}
+
 export interface WarehouseDatabase {
+  "raw.ref_customer_mapping": RefCustomerMappingTable;
+  "raw.ref_fx_rate": RefFxRateTable;
+  "raw.ref_settings": RefSettingsTable;
   "information_schema.tables": InformationSchemaTables;
   "information_schema.columns": InformationSchemaColumns;
   "ops.run_log": RunLogTable;

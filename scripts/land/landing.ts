@@ -1,0 +1,309 @@
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, relative } from "node:path";
+import { createInterface } from "node:readline";
+import { finished } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import { duckDbType, type SchemaField } from "../contracts/source-schema.ts";
+import { qualified, quoteIdent, type DuckDbWarehouse } from "../engines/duckdb/engine.ts";
+import { firstProblem, quoteJsonNumbers, recordValidator } from "./record-validator.ts";
+
+/** A file that cannot be read as the format its name says; nothing of it is landed. */
+export class SourceFormatError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = "SourceFormatError";
+  }
+}
+
+export interface LandingTarget {
+  sourceSystem: string;
+  /** Raw table name in the `raw` schema (the vendor's own table name). */
+  table: string;
+  fields: SchemaField[];
+  /** Vendor-specific clean-up applied to each parsed record before validation. */
+  normalize?: (record: Record<string, unknown>) => Record<string, unknown>;
+}
+
+export interface FileLandingResult {
+  file: string;
+  status: "landed" | "already landed";
+  rowsLanded: number;
+  rowsQuarantined: number;
+  checksum: string;
+}
+
+export interface LandingContext {
+  runId: string;
+  /** Paths in the manifest and quarantine are stored relative to this folder. */
+  dataDir: string;
+  onFile?: (result: FileLandingResult) => void;
+}
+
+const LINEAGE_COLUMNS = `_extra JSON, _source_file VARCHAR NOT NULL, _source_line BIGINT NOT NULL, _run_id VARCHAR NOT NULL, _loaded_at TIMESTAMPTZ NOT NULL`;
+
+export async function ensureLandingTables(warehouse: DuckDbWarehouse): Promise<void> {
+  await warehouse.ensureSchema("raw");
+  await warehouse.exec(`CREATE TABLE IF NOT EXISTS raw.load_manifest (
+    source_system VARCHAR NOT NULL, source_object VARCHAR NOT NULL, file_path VARCHAR NOT NULL,
+    checksum VARCHAR NOT NULL, rows_landed BIGINT NOT NULL, rows_quarantined BIGINT NOT NULL,
+    loaded_at TIMESTAMPTZ NOT NULL, run_id VARCHAR NOT NULL)`);
+  await warehouse.exec(`CREATE TABLE IF NOT EXISTS raw.quarantine (
+    source_system VARCHAR NOT NULL, source_object VARCHAR NOT NULL, file_path VARCHAR NOT NULL,
+    row_number BIGINT NOT NULL, field VARCHAR, reason VARCHAR NOT NULL, raw_record VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL, quarantined_at TIMESTAMPTZ NOT NULL)`);
+}
+
+/** DDL of a raw table: the source's own columns, then (for landed files) the lineage columns. */
+export function rawTableDdl(table: string, fields: SchemaField[], lineage = true): string {
+  const columns = fields.map((f) => `${quoteIdent(f.name)} ${duckDbType(f)}`).join(", ");
+  return `CREATE TABLE IF NOT EXISTS ${qualified("raw", table)} (${columns}${lineage ? `, ${LINEAGE_COLUMNS}` : ""})`;
+}
+
+/** Every file under `dir` (recursively) whose name ends with one of `extensions`, sorted. */
+export function listFiles(dir: string, extensions: string[]): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d).sort()) {
+      const path = join(d, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (extensions.some((e) => entry.endsWith(e))) out.push(path);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+async function sha256(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  await finished(createReadStream(file).on("data", (chunk) => hash.update(chunk)));
+  return hash.digest("hex");
+}
+
+interface QuarantinedRow {
+  row_number: number;
+  field: string | null;
+  reason: string;
+  raw_record: string;
+}
+
+/**
+ * Lands files into `raw.<table>`, one transaction per file: valid rows into the raw table with their
+ * lineage, unreadable rows into `raw.quarantine` with the reason, and one manifest row. A file whose
+ * checksum is already in the manifest is skipped, so re-landing adds nothing.
+ */
+export async function landFiles(warehouse: DuckDbWarehouse, target: LandingTarget, files: string[], context: LandingContext): Promise<FileLandingResult[]> {
+  await ensureLandingTables(warehouse);
+  await warehouse.exec(rawTableDdl(target.table, target.fields));
+  const results: FileLandingResult[] = [];
+  for (const file of files) {
+    const path = relative(context.dataDir, file);
+    const checksum = await sha256(file);
+    const landed = await warehouse.db
+      .selectFrom("raw.load_manifest")
+      .select(["checksum"])
+      .where("source_system", "=", target.sourceSystem)
+      .where("source_object", "=", target.table)
+      .where("checksum", "=", checksum)
+      .executeTakeFirst();
+    let result: FileLandingResult;
+    if (landed) {
+      result = { file: path, status: "already landed", rowsLanded: 0, rowsQuarantined: 0, checksum };
+    } else {
+      const isParquet = file.endsWith(".parquet");
+      result = isParquet
+        ? await landParquet(warehouse, target, file, path, checksum, context)
+        : await landNdjson(warehouse, target, file, path, checksum, context);
+    }
+    results.push(result);
+    context.onFile?.(result);
+  }
+  return results;
+}
+
+async function inTransaction(warehouse: DuckDbWarehouse, work: () => Promise<void>): Promise<void> {
+  await warehouse.exec("BEGIN TRANSACTION");
+  try {
+    await work();
+    await warehouse.exec("COMMIT");
+  } catch (error) {
+    await warehouse.exec("ROLLBACK");
+    throw error;
+  }
+}
+
+async function recordFile(
+  warehouse: DuckDbWarehouse,
+  target: LandingTarget,
+  path: string,
+  checksum: string,
+  context: LandingContext,
+  rowsLanded: number,
+  quarantined: QuarantinedRow[],
+): Promise<void> {
+  const now = new Date().toISOString();
+  for (let i = 0; i < quarantined.length; i += 500) {
+    await warehouse.db
+      .insertInto("raw.quarantine")
+      .values(
+        quarantined.slice(i, i + 500).map((q) => ({
+          source_system: target.sourceSystem,
+          source_object: target.table,
+          file_path: path,
+          row_number: q.row_number,
+          field: q.field,
+          reason: q.reason,
+          raw_record: q.raw_record,
+          run_id: context.runId,
+          quarantined_at: now,
+        })),
+      )
+      .execute();
+  }
+  await warehouse.db
+    .insertInto("raw.load_manifest")
+    .values({
+      source_system: target.sourceSystem,
+      source_object: target.table,
+      file_path: path,
+      checksum,
+      rows_landed: rowsLanded,
+      rows_quarantined: quarantined.length,
+      loaded_at: now,
+      run_id: context.runId,
+    })
+    .execute();
+}
+
+function lines(file: string): AsyncIterable<string> {
+  const stream = createReadStream(file);
+  const input = file.endsWith(".gz") ? stream.pipe(createGunzip()) : stream;
+  stream.on("error", (e) => input.emit("error", e));
+  return createInterface({ input, crlfDelay: Infinity });
+}
+
+async function landNdjson(
+  warehouse: DuckDbWarehouse,
+  target: LandingTarget,
+  file: string,
+  path: string,
+  checksum: string,
+  context: LandingContext,
+): Promise<FileLandingResult> {
+  const validator = recordValidator(target.fields);
+  const known = new Set(target.fields.map((f) => f.name));
+  const staging = mkdtempSync(join(tmpdir(), "rbw-land-"));
+  const stagingFile = join(staging, `${basename(file)}.ndjson`);
+  const out = createWriteStream(stagingFile);
+  const quarantined: QuarantinedRow[] = [];
+  const loadedAt = new Date().toISOString();
+  let lineNumber = 0;
+  let rowsLanded = 0;
+  try {
+    try {
+      for await (const line of lines(file)) {
+        lineNumber++;
+        if (line.trim() === "") continue;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(quoteJsonNumbers(line));
+        } catch (error) {
+          quarantined.push({ row_number: lineNumber, field: null, reason: `line is not valid JSON: ${(error as Error).message}`, raw_record: line });
+          continue;
+        }
+        if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+          quarantined.push({ row_number: lineNumber, field: null, reason: "line is not a JSON object", raw_record: line });
+          continue;
+        }
+        const record = target.normalize ? target.normalize(parsed as Record<string, unknown>) : (parsed as Record<string, unknown>);
+        const checked = validator.safeParse(record);
+        if (!checked.success) {
+          const problem = firstProblem(checked.error);
+          quarantined.push({ row_number: lineNumber, field: problem.field, reason: problem.reason, raw_record: line });
+          continue;
+        }
+        const row: Record<string, unknown> = {};
+        const extra: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(checked.data)) (known.has(key) ? row : extra)[key] = value;
+        row._extra = Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
+        row._source_file = path;
+        row._source_line = lineNumber;
+        row._run_id = context.runId;
+        row._loaded_at = loadedAt;
+        if (!out.write(`${JSON.stringify(row)}\n`)) await new Promise<void>((r) => out.once("drain", () => r()));
+        rowsLanded++;
+      }
+    } catch (error) {
+      throw new SourceFormatError(path, `cannot be read as ${file.endsWith(".gz") ? "gzipped " : ""}NDJSON (line ${lineNumber + 1}): ${(error as Error).message}`);
+    } finally {
+      out.end();
+      await finished(out);
+    }
+    const columns = target.fields.map((f) => `${quoteIdent(f.name)}: '${duckDbType(f).replace(/'/g, "''")}'`);
+    columns.push(`"_extra": 'JSON'`, `"_source_file": 'VARCHAR'`, `"_source_line": 'BIGINT'`, `"_run_id": 'VARCHAR'`, `"_loaded_at": 'TIMESTAMPTZ'`);
+    await inTransaction(warehouse, async () => {
+      if (rowsLanded > 0) {
+        await warehouse.exec(
+          `INSERT INTO ${qualified("raw", target.table)} BY NAME SELECT * FROM read_json($1, format = 'newline_delimited', columns = {${columns.join(", ")}})`,
+          [stagingFile],
+        );
+      }
+      await recordFile(warehouse, target, path, checksum, context, rowsLanded, quarantined);
+    });
+    return { file: path, status: "landed", rowsLanded, rowsQuarantined: quarantined.length, checksum };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+async function landParquet(
+  warehouse: DuckDbWarehouse,
+  target: LandingTarget,
+  file: string,
+  path: string,
+  checksum: string,
+  context: LandingContext,
+): Promise<FileLandingResult> {
+  let present: string[];
+  try {
+    present = (await warehouse.query<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet($1)`, [file])).map((r) => r.column_name);
+  } catch (error) {
+    throw new SourceFormatError(path, `cannot be read as Parquet: ${(error as Error).message}`);
+  }
+  const missing = target.fields.filter((f) => f.mode === "REQUIRED" && !present.includes(f.name));
+  if (missing.length > 0) {
+    throw new SourceFormatError(path, `required field ${missing[0].name} is missing from the file`, missing[0].name);
+  }
+  const known = new Set(target.fields.map((f) => f.name));
+  const extras = present.filter((c) => !known.has(c) && c !== "file_row_number");
+  const select = target.fields.map((f) =>
+    present.includes(f.name) ? `CAST(${quoteIdent(f.name)} AS ${duckDbType(f)}) AS ${quoteIdent(f.name)}` : `CAST(NULL AS ${duckDbType(f)}) AS ${quoteIdent(f.name)}`,
+  );
+  const extra = extras.length > 0 ? `to_json(struct_pack(${extras.map((c) => `${quoteIdent(c)} := ${quoteIdent(c)}`).join(", ")}))` : "NULL";
+  const requiredNull = target.fields.filter((f) => f.mode === "REQUIRED").map((f) => `${quoteIdent(f.name)} IS NULL`);
+  const firstNull = requiredNull.length > 0 ? `CASE ${target.fields.filter((f) => f.mode === "REQUIRED").map((f) => `WHEN ${quoteIdent(f.name)} IS NULL THEN '${f.name}'`).join(" ")} END` : "NULL";
+  const source = `(SELECT ${select.join(", ")}, ${extra} AS _extra, file_row_number + 1 AS _row, ${firstNull} AS _null_field FROM read_parquet($1, file_row_number = true))`;
+  const loadedAt = new Date().toISOString();
+  let rowsLanded = 0;
+  let quarantined: QuarantinedRow[] = [];
+  await inTransaction(warehouse, async () => {
+    rowsLanded = await warehouse.exec(
+      `INSERT INTO ${qualified("raw", target.table)} BY NAME
+       SELECT * EXCLUDE (_row, _null_field), $2 AS _source_file, _row AS _source_line, $3 AS _run_id, CAST($4 AS TIMESTAMPTZ) AS _loaded_at
+       FROM ${source} WHERE _null_field IS NULL`,
+      [file, path, context.runId, loadedAt],
+    );
+    const bad = await warehouse.query<{ row: string; field: string; raw: string }>(
+      `SELECT _row::VARCHAR AS row, _null_field AS field, to_json(src)::VARCHAR AS raw FROM ${source} AS src WHERE _null_field IS NOT NULL`,
+      [file],
+    );
+    quarantined = bad.map((b) => ({ row_number: Number(b.row), field: b.field, reason: `required field ${b.field} is missing`, raw_record: b.raw }));
+    await recordFile(warehouse, target, path, checksum, context, rowsLanded, quarantined);
+  });
+  return { file: path, status: "landed", rowsLanded, rowsQuarantined: quarantined.length, checksum };
+}
