@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
 import { loadConfig, landConfig } from "./config/config.ts";
 import type { DuckDbWarehouse } from "./engines/duckdb/engine.ts";
 import { landGcpExport } from "./land/gcp.ts";
@@ -16,6 +17,7 @@ export interface LandSummary {
 export interface PipelineProgress {
   onFile?: (result: FileLandingResult) => void;
   onAction?: (result: ActionResult, index: number, total: number) => void;
+  onLateRows?: (rows: number) => void;
 }
 
 /** Validates and lands config/ and every vendor extract under `dataDir` into the raw schema. */
@@ -34,6 +36,24 @@ export async function landData(warehouse: DuckDbWarehouse, projectDir: string, d
 export interface PipelineResult {
   land: LandSummary;
   run: RunSummary;
+  /** Rows landed this run that are older than the fact's export_time watermark (they force a rebuild). */
+  lateRows: number;
+}
+
+/**
+ * The fact appends on an export_time watermark, which is exact for Google's own append-only table. A
+ * file landed here late (an older extract) holds rows below the watermark: count them so the run can
+ * rebuild the fact instead of leaving them out.
+ */
+export async function countLateRows(warehouse: DuckDbWarehouse, runId: string, lookbackDays: number): Promise<number> {
+  if ((await warehouse.relationKind("core", "fct_billing_line")) !== "table") return 0;
+  const row = await warehouse.db
+    .selectFrom(sql`raw.reseller_billing_detailed_export_v1`.as("r"))
+    .select(sql<string>`CAST(COUNT(*) AS VARCHAR)`.as("n"))
+    .where(sql.ref("r._run_id"), "=", runId)
+    .where(sql.ref("r.export_time"), "<=", sql`(SELECT MAX(export_time) - to_days(CAST(${lookbackDays} AS INTEGER)) FROM core.fct_billing_line)`)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** The scheduled job: land new data, run the graph (actions, assertions, unit tests) on DuckDB. */
@@ -45,6 +65,10 @@ export async function runPipeline(
   const runId = options.runId ?? randomUUID();
   const land = await landData(warehouse, options.projectDir, options.dataDir, runId, progress);
   const graph = await compileProject({ projectDir: options.projectDir, vars: { run_id: runId } });
-  const run = await runGraph(warehouse, graph, { includeTests: true, ...options.graphOptions, runId, onAction: progress.onAction });
-  return { land, run };
+  const lookback = Number(graph.projectConfig.vars.gcp_export_lookback_days ?? "3");
+  const lateRows = land.rowsLanded > 0 ? await countLateRows(warehouse, runId, lookback) : 0;
+  const fullRefresh = options.graphOptions?.fullRefresh || lateRows > 0;
+  progress.onLateRows?.(lateRows);
+  const run = await runGraph(warehouse, graph, { includeTests: true, ...options.graphOptions, fullRefresh, runId, onAction: progress.onAction });
+  return { land, run, lateRows };
 }

@@ -13,6 +13,8 @@ import { formatMoney, formatPercent } from "../report/money.ts";
 import { renderCsv, renderHtml, renderJson, type ReportFormat, type ReportLanguage } from "../report/render.ts";
 import { formatActionLine } from "./format.ts";
 
+export const DEMO_WAREHOUSE_PATH = ".rbw/demo.duckdb";
+
 const fileLine = (f: FileLandingResult) =>
   `  ${f.status === "landed" ? "landed" : "skipped (already landed)"}  ${f.file}` +
   (f.status === "landed" ? `  ${f.rowsLanded} rows${f.rowsQuarantined ? `, ${f.rowsQuarantined} quarantined (see raw.quarantine)` : ""}` : "");
@@ -84,6 +86,9 @@ async function runPipelineCommand(global: GlobalOptions, opts: PipelineCliOption
       {
         onFile: (f) => say(fileLine(f)),
         onAction: (r, i, n) => say(formatActionLine(r, i, n)),
+        onLateRows: (n) => {
+          if (n > 0) say(`${n} landed rows are older than core.fct_billing_line's export_time watermark: rebuilding it (full refresh).`);
+        },
       },
     );
     say(`Landed ${result.land.rowsLanded} rows (${result.land.rowsQuarantined} quarantined) from ${result.land.files.filter((f) => f.status === "landed").length} new files.`);
@@ -149,6 +154,9 @@ export function registerPipelineCommands(program: Command, globals: () => Global
       .option("--lines-per-day <n>", "usage lines per customer, service and day (scales the data)", String(DEFAULT_GENERATE_OPTIONS.linesPerDay)),
   ).action(async (opts: PipelineCliOptions & { months: string; linesPerDay: string }) => {
     const global = globals();
+    // The demo builds its own warehouse from scratch, so it never mixes with real data.
+    if (program.getOptionValueSource("warehouse") === "default") global.warehouse = DEMO_WAREHOUSE_PATH;
+    for (const file of [global.warehouse, `${global.warehouse}.wal`]) rmSync(file, { force: true });
     const options = { ...DEFAULT_GENERATE_OPTIONS, months: Number(opts.months), linesPerDay: Number(opts.linesPerDay) };
     rmSync(join(opts.data, "gcp"), { recursive: true, force: true });
     const generated = generateGcpExport(opts.data, options);

@@ -223,14 +223,14 @@ async function landNdjson(
         const record = target.normalize ? target.normalize(parsed as Record<string, unknown>) : (parsed as Record<string, unknown>);
         const checked = validator.safeParse(record);
         if (!checked.success) {
-          const problem = firstProblem(checked.error);
+          const problem = firstProblem(checked.error, record);
           quarantined.push({ row_number: lineNumber, field: problem.field, reason: problem.reason, raw_record: line });
           continue;
         }
         const row: Record<string, unknown> = {};
         const extra: Record<string, unknown> = {};
         for (const [key, value] of Object.entries(checked.data)) (known.has(key) ? row : extra)[key] = value;
-        row._extra = Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
+        row._extra = Object.keys(extra).length > 0 ? extra : null;
         row._source_file = path;
         row._source_line = lineNumber;
         row._run_id = context.runId;

@@ -117,9 +117,10 @@ export interface RowProblem {
 }
 
 /** The first problem of a failed parse, with a dotted field path (`credits[0].amount`). */
-export function firstProblem(error: z.ZodError): RowProblem {
+export function firstProblem(error: z.ZodError, input: unknown): RowProblem {
   const issue = error.issues[0];
   const field = issue.path.reduce<string>((acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), "");
-  const missing = issue.code === "invalid_type" && issue.message.includes("undefined");
-  return { field, reason: missing ? `required field ${field} is missing` : `${field}: ${issue.message}` };
+  const value = issue.path.reduce<unknown>((node, part) => (node && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[part as PropertyKey] : undefined), input);
+  if (value === undefined || value === null) return { field, reason: `required field ${field} is missing` };
+  return { field, reason: `${field}: ${issue.message}` };
 }
