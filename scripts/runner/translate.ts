@@ -8,7 +8,9 @@ import { Dialect, transpile } from "@polyglot-sql/sdk";
  *   dataset is the DuckDB schema and the project is dropped;
  * - exact money: bare NUMERIC becomes DuckDB's DECIMAL(18,3) and BIGNUMERIC is left as is, so both become
  *   DECIMAL(38, 9); parameterised NUMERIC(p, s) loses its parameters in the transpiler and is refused;
- * - REGEXP_CONTAINS is emitted as REGEXP_FULL_MATCH (whole-string), which is REGEXP_MATCHES in DuckDB.
+ * - REGEXP_CONTAINS is emitted as REGEXP_FULL_MATCH (whole-string), which is REGEXP_MATCHES in DuckDB;
+ * - DATE_ADD / DATE_SUB / DATE_TRUNC on dates come out as TIMESTAMP arithmetic: they are cast back to DATE;
+ * - CONCAT must be NULL when an argument is NULL (DuckDB's CONCAT skips NULLs): it becomes `||`.
  * JSON_VALUE comes out as `->` (quoted JSON), so the project's SQL reads JSON with JSON_EXTRACT_SCALAR.
  * BigQuery `\'` escapes, PARTITION BY / CLUSTER BY / OPTIONS in DDL are handled by the transpiler and
  * covered by tests.
@@ -115,6 +117,60 @@ export function rewriteBacktickNames(sql: string): string {
     .join("");
 }
 
+/**
+ * Rewrites calls of the named functions (outside literals and comments). `rewrite` receives the
+ * function name as written, its top-level arguments (already rewritten) and returns the replacement.
+ */
+export function rewriteCalls(
+  sql: string,
+  dialect: "bigquery" | "duckdb",
+  names: string[],
+  rewrite: (name: string, args: string[]) => string,
+): string {
+  const code: boolean[] = [];
+  for (const segment of segmentSql(sql, dialect)) for (const _ of segment.text) code.push(segment.kind === "code");
+  const pattern = new RegExp(`\\b(${names.join("|")})\\s*\\(`, "gi");
+  let out = "";
+  let last = 0;
+  for (let match = pattern.exec(sql); match; match = pattern.exec(sql)) {
+    const start = match.index;
+    if (!code[start] || (start > 0 && /[.\w]/.test(sql[start - 1]))) continue;
+    const args: string[] = [];
+    let depth = 0;
+    let argStart = start + match[0].length;
+    let end = -1;
+    for (let i = argStart; i < sql.length; i++) {
+      if (!code[i]) continue;
+      const ch = sql[i];
+      if (ch === "(") depth++;
+      else if (ch === ")" && depth > 0) depth--;
+      else if (ch === ")" || (ch === "," && depth === 0)) {
+        args.push(sql.slice(argStart, i));
+        argStart = i + 1;
+        if (ch === ")") {
+          end = i;
+          break;
+        }
+      }
+    }
+    if (end === -1) continue;
+    out += sql.slice(last, start) + rewrite(match[1], args.map((a) => rewriteCalls(a, dialect, names, rewrite)));
+    last = end + 1;
+    pattern.lastIndex = end + 1;
+  }
+  return out + sql.slice(last);
+}
+
+/** BigQuery DATE_ADD / DATE_SUB / DATE_TRUNC return DATE; DuckDB's date arithmetic returns TIMESTAMP. */
+function keepDateFunctionsDates(sql: string): string {
+  return rewriteCalls(sql, "bigquery", ["DATE_ADD", "DATE_SUB", "DATE_TRUNC"], (name, args) => `DATE(${name}(${args.join(",")}))`);
+}
+
+/** BigQuery CONCAT is NULL when any argument is NULL, like DuckDB's `||` (DuckDB's CONCAT skips NULLs). */
+function nullPropagatingConcat(sql: string): string {
+  return rewriteCalls(sql, "duckdb", ["CONCAT"], (_name, args) => `(${args.map((a) => a.trim()).join(" || ")})`);
+}
+
 const PARAMETERISED_NUMERIC = /\b(BIG)?(NUMERIC|DECIMAL)\s*\(\s*\d+/i;
 
 function refuseParameterisedNumeric(sql: string): void {
@@ -146,12 +202,12 @@ export function translateBigQueryToDuckDb(sql: string): string[] {
   if (cached) return cached;
   if (!sql.trim()) return [];
   refuseParameterisedNumeric(sql);
-  const renamed = rewriteBacktickNames(sql);
+  const renamed = keepDateFunctionsDates(rewriteBacktickNames(sql));
   const result = transpile(renamed, Dialect.BigQuery, Dialect.DuckDB);
   if (!result.success || !result.sql) {
     throw new TranslationError(`The SQL could not be translated to DuckDB: ${result.error ?? "unknown error"}`, sql);
   }
-  const statements = result.sql.map(fixDuckDbOutput).filter((s) => s.trim().length > 0);
+  const statements = result.sql.map((s) => nullPropagatingConcat(fixDuckDbOutput(s))).filter((s) => s.trim().length > 0);
   cache.set(sql, statements);
   return statements;
 }

@@ -45,4 +45,16 @@ describe("BigQuery -> DuckDB rewrite layer", () => {
   it("splits multi-statement scripts", () => {
     expect(translateBigQueryToDuckDb("SELECT 1; SELECT 2;")).toEqual(["SELECT 1", "SELECT 2"]);
   });
+
+  it("keeps DATE_ADD, DATE_SUB and DATE_TRUNC dates (DuckDB date arithmetic gives timestamps)", () => {
+    expect(translateQuery("SELECT DATE_ADD(d, INTERVAL 1 MONTH) AS e FROM t")).toBe("SELECT CAST(d + INTERVAL '1' MONTH AS DATE) AS e FROM t");
+    expect(translateQuery("SELECT DATE_TRUNC(DATE_SUB(d, INTERVAL 1 DAY), MONTH) FROM t")).toBe(
+      "SELECT CAST(DATE_TRUNC('MONTH', CAST(d - INTERVAL '1' DAY AS DATE)) AS DATE) FROM t",
+    );
+  });
+
+  it("makes CONCAT NULL when an argument is NULL, as BigQuery does", () => {
+    // The transpiler keeps CONCAT when an argument is a NULL literal.
+    expect(translateQuery("SELECT CONCAT('x(,)', NULL) FROM t")).toBe("SELECT ('x(,)' || NULL) FROM t");
+  });
 });

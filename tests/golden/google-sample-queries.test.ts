@@ -1,0 +1,108 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
+import { runPipeline } from "../../scripts/pipeline.ts";
+import { translateQuery } from "../../scripts/runner/translate.ts";
+import { REPO_ROOT } from "../helpers/project.ts";
+
+// Google's sample queries for the reseller export (cloud.google.com/channel/docs/rebilling/example-export-queries),
+// written as documented and run through the same BigQuery -> DuckDB translation as the graph.
+const EXPORT = "`my-project.raw.reseller_billing_detailed_export_v1`";
+
+const PARTNER_COST_BY_PAYER = `
+SELECT
+  payer_billing_account_id,
+  currency,
+  invoice.month AS invoice_month,
+  SUM(cost) + SUM(IFNULL((SELECT SUM(c.amount) FROM UNNEST(credits) AS c), 0)) AS total
+FROM ${EXPORT}
+GROUP BY payer_billing_account_id, currency, invoice.month`;
+
+const CUSTOMER_COST_BY_SUB_ACCOUNT = `
+SELECT
+  customer_name,
+  billing_account_id,
+  payer_billing_account_id,
+  currency,
+  invoice.month AS invoice_month,
+  SUM(customer_cost) + SUM(IFNULL((SELECT SUM(c.customer_amount) FROM UNNEST(credits) AS c), 0)) AS total
+FROM ${EXPORT}
+WHERE customer_name IS NOT NULL
+GROUP BY customer_name, billing_account_id, payer_billing_account_id, currency, invoice.month`;
+
+const COST_NOT_ASSIGNED_TO_A_CUSTOMER = `
+SELECT
+  payer_billing_account_id,
+  currency,
+  invoice.month AS invoice_month,
+  SUM(cost) + SUM(IFNULL((SELECT SUM(c.amount) FROM UNNEST(credits) AS c WHERE c.type != 'RESELLER_MARGIN'), 0)) AS total
+FROM ${EXPORT}
+WHERE customer_name IS NULL
+GROUP BY payer_billing_account_id, currency, invoice.month`;
+
+describe("Google's sample export queries agree with the marts (golden fixture)", () => {
+  let warehouse: DuckDbWarehouse;
+  const run = (bigQuerySql: string) => warehouse.query<Record<string, string>>(`SELECT * REPLACE (CAST(total AS VARCHAR) AS total) FROM (${translateQuery(bigQuerySql)}) ORDER BY ALL`);
+
+  beforeAll(async () => {
+    warehouse = await DuckDbWarehouse.open(":memory:");
+    const result = await runPipeline(warehouse, { projectDir: REPO_ROOT, dataDir: join(REPO_ROOT, "tests/fixtures/gcp-golden") });
+    expect(result.run.results.filter((r) => r.status !== "success")).toEqual([]);
+  });
+  afterAll(() => warehouse.close());
+
+  it("partner cost by payer billing account = the reconciliation mart = the hand-checked total", async () => {
+    // 86 + 50.000000001 + 13.6 (tax) + 19.2 + 0.01 (rounding) - 5 (adjustment) + 0 = 163.810000001
+    expect(await run(PARTNER_COST_BY_PAYER)).toEqual([
+      { payer_billing_account_id: "0P1P1P-000000-000001", currency: "USD", invoice_month: "202610", total: "163.810000001" },
+    ]);
+    const recon = await warehouse.db.selectFrom("marts.invoice_reconciliation").select(["vendor_total", "warehouse_total", "status"]).execute();
+    expect(recon).toEqual([{ vendor_total: "163.810000001", warehouse_total: "163.810000001", status: "match" }]);
+  });
+
+  it("customer cost by sub-account = what the fact bills each customer (Direct Customer Cost minus 5%)", async () => {
+    expect(await run(CUSTOMER_COST_BY_SUB_ACCOUNT)).toEqual([
+      { customer_name: "accounts/A1/customers/C1", billing_account_id: "SA1", payer_billing_account_id: "0P1P1P-000000-000001", currency: "USD", invoice_month: "202610", total: "133.000000000" },
+      { customer_name: "accounts/A1/customers/C2", billing_account_id: "SA2", payer_billing_account_id: "0P1P1P-000000-000001", currency: "USD", invoice_month: "202610", total: "0.000000000" },
+    ]);
+    const fact = await warehouse.query(
+      `SELECT vendor_customer_name, sub_account_id, CAST(SUM(customer_billed_cost) AS VARCHAR) AS total
+       FROM core.fct_billing_line WHERE vendor_customer_name IS NOT NULL GROUP BY 1, 2 ORDER BY 1`,
+    );
+    expect(fact).toEqual([
+      { vendor_customer_name: "accounts/A1/customers/C1", sub_account_id: "SA1", total: "133.000000000" },
+      { vendor_customer_name: "accounts/A1/customers/C2", sub_account_id: "SA2", total: "0.000000000" },
+    ]);
+  });
+
+  it("cost not assigned to a customer = the unassigned customer's cost without RESELLER_MARGIN", async () => {
+    expect(await run(COST_NOT_ASSIGNED_TO_A_CUSTOMER)).toEqual([
+      { payer_billing_account_id: "0P1P1P-000000-000001", currency: "USD", invoice_month: "202610", total: "20.010000000" },
+    ]);
+    const [row] = await warehouse.query(
+      `SELECT CAST(SUM(billed_cost - reseller_margin_amount) AS VARCHAR) AS total FROM core.fct_billing_line WHERE customer_id = 'unassigned'`,
+    );
+    expect(row).toEqual({ total: "20.010000000" });
+  });
+
+  it("computes margin per customer and service in native and reporting currency", async () => {
+    const rows = await warehouse.db
+      .selectFrom("marts.margin_monthly")
+      .select(["customer_id", "service_name", "cost", "customer_price", "margin", "margin_pct", "fx_rate", "margin_reporting"])
+      .orderBy("customer_id")
+      .orderBy("service_name")
+      .execute();
+    expect(rows).toEqual([
+      // 86 + 50.000000001 of cost against 85.5 + 47.5 of price
+      { customer_id: "c1", service_name: "Compute Engine", cost: "136.000000001", customer_price: "133.000000000", margin: "-3.000000001", margin_pct: "-2.260000000", fx_rate: "1400.000000000", margin_reporting: "-4200.000001400" },
+      { customer_id: "c2", service_name: "Compute Engine", cost: "-5.000000000", customer_price: "0.000000000", margin: "5.000000000", margin_pct: null, fx_rate: "1400.000000000", margin_reporting: "7000.000000000" },
+      { customer_id: "unassigned", service_name: "Cloud Storage", cost: "19.200000000", customer_price: "0.000000000", margin: "-19.200000000", margin_pct: null, fx_rate: "1400.000000000", margin_reporting: "-26880.000000000" },
+      { customer_id: "unassigned", service_name: "Rounding", cost: "0.010000000", customer_price: "0.000000000", margin: "-0.010000000", margin_pct: null, fx_rate: "1400.000000000", margin_reporting: "-14.000000000" },
+    ]);
+    const invoice = await warehouse.db.selectFrom("marts.customer_invoice").select(["customer_id", "amount", "tax_amount"]).orderBy("customer_id").execute();
+    expect(invoice).toEqual([
+      { customer_id: "c1", amount: "133.000000000", tax_amount: "13.600000000" },
+      { customer_id: "c2", amount: "0.000000000", tax_amount: "0.000000000" },
+    ]);
+  });
+});

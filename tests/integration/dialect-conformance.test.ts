@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
+import { compileProject } from "../../scripts/runner/compiled-graph.ts";
+import { segmentSql, translateQuery } from "../../scripts/runner/translate.ts";
+import { REPO_ROOT } from "../helpers/project.ts";
+
+/**
+ * Every BigQuery function the project's SQL uses, with the result BigQuery documents for it,
+ * run through the transpiler on DuckDB. A new function in a model fails the coverage test below
+ * until it has a case here.
+ */
+const CASES: { fn: string[]; sql: string; expected: unknown }[] = [
+  { fn: ["SUM"], sql: "(SELECT SUM(x) FROM UNNEST([CAST('1.5' AS NUMERIC), CAST('2.25' AS NUMERIC)]) AS x)", expected: "3.750000000" },
+  { fn: ["CAST"], sql: "CAST('0.1' AS NUMERIC) * 3", expected: "0.300000000" },
+  { fn: ["IFNULL"], sql: "IFNULL(NULL, 0)", expected: 0 },
+  { fn: ["COALESCE"], sql: "COALESCE(NULL, 'b', 'c')", expected: "b" },
+  { fn: ["NULLIF"], sql: "NULLIF('', '')", expected: null },
+  { fn: ["REPLACE", "LOWER", "TRIM"], sql: "REPLACE(LOWER(TRIM(' Rounding Error ')), ' ', '_')", expected: "rounding_error" },
+  { fn: ["UPPER"], sql: "UPPER('krw')", expected: "KRW" },
+  { fn: ["SUBSTR"], sql: "SUBSTR('202610', 5, 2)", expected: "10" },
+  { fn: ["DATE"], sql: "DATE(2026, 10, 1)", expected: "2026-10-01" },
+  { fn: ["DATE"], sql: "DATE(TIMESTAMP '2026-10-01 23:30:00+00')", expected: "2026-10-01" },
+  { fn: ["DATE_ADD"], sql: "DATE_ADD(DATE '2026-01-31', INTERVAL 1 MONTH)", expected: "2026-02-28" },
+  { fn: ["DATE_SUB"], sql: "DATE_SUB(DATE '2026-03-01', INTERVAL 1 DAY)", expected: "2026-02-28" },
+  { fn: ["DATE_TRUNC"], sql: "DATE_TRUNC(DATE '2026-10-15', MONTH)", expected: "2026-10-01" },
+  { fn: ["EXTRACT"], sql: "EXTRACT(QUARTER FROM DATE '2026-10-15')", expected: "4" },
+  { fn: ["TIMESTAMP_SUB"], sql: "TIMESTAMP_SUB(TIMESTAMP '2026-10-04 00:00:00+00', INTERVAL 3 DAY)", expected: "2026-10-01 00:00:00+00" },
+  { fn: ["GENERATE_DATE_ARRAY"], sql: "(SELECT COUNT(*) FROM UNNEST(GENERATE_DATE_ARRAY(DATE '2026-10-30', DATE '2026-11-02', INTERVAL 1 DAY)) AS d)", expected: "4" },
+  { fn: ["SAFE_DIVIDE"], sql: "SAFE_DIVIDE(1, 0)", expected: null },
+  { fn: ["SAFE_DIVIDE"], sql: "SAFE_DIVIDE(1, 4)", expected: 0.25 },
+  { fn: ["ROUND"], sql: "ROUND(CAST('-2.345' AS NUMERIC), 2)", expected: "-2.35" },
+  { fn: ["ROUND"], sql: "ROUND(CAST('2.5' AS NUMERIC))", expected: "3" },
+  { fn: ["TO_HEX", "SHA256"], sql: "TO_HEX(SHA256('abc'))", expected: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+  { fn: ["CONCAT"], sql: "CONCAT('a', '-', 'b')", expected: "a-b" },
+  { fn: ["CONCAT"], sql: "CONCAT('a', NULL)", expected: null },
+  { fn: ["TO_JSON_STRING"], sql: "TO_JSON_STRING(NULL) IS NULL OR TO_JSON_STRING([1, 2]) = '[1,2]'", expected: true },
+  { fn: ["COUNT"], sql: "(SELECT COUNT(*) FROM UNNEST(['a', 'b']) AS x)", expected: "2" },
+  { fn: ["MIN", "MAX"], sql: "(SELECT CONCAT(MIN(x), MAX(x)) FROM UNNEST(['b', 'a', 'c']) AS x)", expected: "ac" },
+  { fn: ["ROW_NUMBER"], sql: "(SELECT MAX(n) FROM (SELECT ROW_NUMBER() OVER (PARTITION BY x ORDER BY x) AS n FROM UNNEST(['a', 'a', 'b']) AS x))", expected: "2" },
+  { fn: ["UNNEST"], sql: "(SELECT SUM(c.amount) FROM UNNEST([STRUCT(CAST('-4' AS NUMERIC) AS amount, 'RESELLER_MARGIN' AS type), STRUCT(CAST('-1.5' AS NUMERIC) AS amount, 'FREE_TIER' AS type)]) AS c WHERE c.type = 'RESELLER_MARGIN')", expected: "-4.000000000" },
+];
+
+/** Words followed by "(" in SQL that are syntax, not functions. */
+const NOT_FUNCTIONS = new Set(["AS", "IN", "AND", "OR", "NOT", "EXISTS", "OVER", "FROM", "SELECT", "WHERE", "ON", "VALUES", "USING", "WITH", "JOIN", "THEN", "ELSE", "WHEN", "BY", "INTERVAL", "STRUCT", "ARRAY", "ALL", "DISTINCT", "UNION"]);
+
+describe("BigQuery functions behave on DuckDB as BigQuery documents them", () => {
+  let warehouse: DuckDbWarehouse;
+  beforeAll(async () => {
+    warehouse = await DuckDbWarehouse.open(":memory:");
+  });
+  afterAll(() => warehouse.close());
+
+  it.each(CASES)("$sql", async ({ sql, expected }) => {
+    const [row] = await warehouse.query<{ v: unknown }>(translateQuery(`SELECT ${sql} AS v`));
+    expect(row.v).toEqual(expected);
+  });
+
+  it("covers every function the project's compiled SQL calls", async () => {
+    const graph = await compileProject({ projectDir: REPO_ROOT });
+    const queries = [...graph.tables.flatMap((t) => [t.query, t.incrementalQuery ?? ""]), ...graph.assertions.map((a) => a.query), ...graph.operations.flatMap((o) => o.queries)];
+    const used = new Set<string>();
+    for (const query of queries) {
+      for (const segment of segmentSql(query, "bigquery")) {
+        if (segment.kind !== "code") continue;
+        for (const match of segment.text.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)) {
+          const word = match[1].toUpperCase();
+          if (!NOT_FUNCTIONS.has(word)) used.add(word);
+        }
+      }
+    }
+    const covered = new Set(CASES.flatMap((c) => c.fn));
+    // CTE names are followed by "AS (" and so never reach here; anything left must be a covered function.
+    expect([...used].filter((fn) => !covered.has(fn)).sort()).toEqual([]);
+  });
+});
