@@ -62,7 +62,11 @@ export interface MarginMonthlyTable {
   customer_price: string;
   margin: string;
   margin_pct: string | null;
+  reseller_margin_credits: string;
+  line_count: string;
   reporting_currency: string;
+  fx_rate: string | null;
+  fx_rate_source: string | null;
   cost_reporting: string | null;
   customer_price_reporting: string | null;
   margin_reporting: string | null;

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
-import { createInterface } from "node:readline";
+import { StringDecoder } from "node:string_decoder";
 import { finished } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { duckDbType, type SchemaField } from "../contracts/source-schema.ts";
@@ -180,11 +180,20 @@ async function recordFile(
     .execute();
 }
 
-function lines(file: string): AsyncIterable<string> {
-  const stream = createReadStream(file);
+/** Lines of a (possibly gzipped) text file, a chunk's worth at a time. */
+async function* lineBatches(file: string): AsyncGenerator<string[]> {
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
   const input = file.endsWith(".gz") ? stream.pipe(createGunzip()) : stream;
   stream.on("error", (e) => input.emit("error", e));
-  return createInterface({ input, crlfDelay: Infinity });
+  const decoder = new StringDecoder("utf8");
+  let rest = "";
+  for await (const chunk of input) {
+    const parts = (rest + decoder.write(chunk as Buffer)).split("\n");
+    rest = parts.pop() ?? "";
+    yield parts;
+  }
+  const last = rest + decoder.end();
+  if (last !== "") yield [last];
 }
 
 async function landNdjson(
@@ -202,11 +211,19 @@ async function landNdjson(
   const out = createWriteStream(stagingFile);
   const quarantined: QuarantinedRow[] = [];
   const loadedAt = new Date().toISOString();
+  const pending: string[] = [];
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const chunk = `${pending.join("\n")}\n`;
+    pending.length = 0;
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
+  };
   let lineNumber = 0;
   let rowsLanded = 0;
   try {
     try {
-      for await (const line of lines(file)) {
+      for await (const batch of lineBatches(file)) for (const rawLine of batch) {
+        const line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
         lineNumber++;
         if (line.trim() === "") continue;
         let parsed: unknown;
@@ -235,9 +252,11 @@ async function landNdjson(
         row._source_line = lineNumber;
         row._run_id = context.runId;
         row._loaded_at = loadedAt;
-        if (!out.write(`${JSON.stringify(row)}\n`)) await new Promise<void>((r) => out.once("drain", () => r()));
+        pending.push(JSON.stringify(row));
         rowsLanded++;
+        if (pending.length >= 5000) await flush();
       }
+      await flush();
     } catch (error) {
       throw new SourceFormatError(path, `cannot be read as ${file.endsWith(".gz") ? "gzipped " : ""}NDJSON (line ${lineNumber + 1}): ${(error as Error).message}`);
     } finally {

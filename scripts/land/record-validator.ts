@@ -6,27 +6,11 @@ import { isRecord, type SchemaField } from "../contracts/source-schema.ts";
  * pass through a float. Strings, keys and literals are left as they are.
  */
 export function quoteJsonNumbers(text: string): string {
-  let out = "";
-  let i = 0;
-  while (i < text.length) {
-    const ch = text[i];
-    if (ch === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
-      out += text.slice(i, j + 1);
-      i = j + 1;
-    } else if (ch === "-" || (ch >= "0" && ch <= "9")) {
-      const match = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-      const token = match ? match[0] : ch;
-      out += match ? `"${token}"` : ch;
-      i += token.length;
-    } else {
-      out += ch;
-      i++;
-    }
-  }
-  return out;
+  return text.replace(JSON_STRING_OR_NUMBER, (token, number: string | undefined) => (number === undefined ? token : `"${number}"`));
 }
+
+/** A JSON string literal (kept as it is) or a bare number (captured). */
+const JSON_STRING_OR_NUMBER = /"(?:[^"\\]|\\.)*"|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
 
 const NUMERIC_TEXT = /^[+-]?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 

@@ -1,0 +1,63 @@
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../helpers/project.ts";
+
+const rbw = (args: string[], cwd = REPO_ROOT) =>
+  spawnSync(process.execPath, [join(REPO_ROOT, "scripts/bin/rbw.js"), ...args], { cwd, encoding: "utf8", timeout: 120_000 });
+
+describe("rbw command line", () => {
+  let work: string;
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), "rbw-cli-"));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it("explains itself in --help", () => {
+    const help = rbw(["--help"]);
+    expect(help.status).toBe(0);
+    for (const command of ["compile", "check", "build", "test", "runs", "land", "run", "demo", "report"]) expect(help.stdout).toContain(command);
+    expect(rbw(["run", "--help"]).stdout).toContain("--full-refresh");
+  });
+
+  it("type-checks the project's own graph with ZetaSQL", () => {
+    const check = rbw(["check", "--json"]);
+    expect(check.status).toBe(0);
+    const result = JSON.parse(check.stdout) as { errors: unknown[]; actionsChecked: number };
+    expect(result.errors).toEqual([]);
+    expect(result.actionsChecked).toBeGreaterThan(30);
+  });
+
+  it("fails check on a broken model, naming the action and file", () => {
+    const project = join(work, "broken-project");
+    for (const dir of ["definitions", "includes", "assertions"]) cpSync(join(REPO_ROOT, dir), join(project, dir), { recursive: true });
+    for (const file of ["dataform.json", "package.json"]) cpSync(join(REPO_ROOT, file), join(project, file));
+    cpSync(join(REPO_ROOT, "node_modules/@dataform/core"), join(project, "node_modules/@dataform/core"), { recursive: true });
+    const model = join(project, "definitions/marts/customer_invoice.sqlx");
+    writeFileSync(model, readFileSync(model, "utf8").replace("SUM(CASE WHEN charge_category = 'Tax'", "SUM(CASE WHEN charge_categroy = 'Tax'"));
+    const check = rbw(["check", "--project", project]);
+    expect(check.status).toBe(1);
+    expect(check.stdout).toContain("marts.customer_invoice (definitions/marts/customer_invoice.sqlx): Unrecognized name: charge_categroy");
+  });
+
+  it("runs the whole job from a data directory and exits 0, then reports in Korean", () => {
+    const warehouse = join(work, "wh.duckdb");
+    const reports = join(work, "reports");
+    const run = rbw(["--warehouse", warehouse, "run", "--data", join(REPO_ROOT, "tests/fixtures/gcp-golden"), "--report-dir", reports]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("Invoice reconciliation: 1 payer totals match the vendor export to the last digit.");
+    expect(readFileSync(join(reports, "margin_2026-10.csv"), "utf8")).toContain("c1,Customer One");
+    const report = rbw(["--warehouse", warehouse, "report", "margin", "--month", "2026-10", "--lang", "ko", "--out", join(reports, "ko.html")]);
+    expect(report.status).toBe(0);
+    expect(readFileSync(join(reports, "ko.html"), "utf8")).toContain("고객별 마진");
+  });
+
+  it("gives a clear error for a missing config and exits 1", () => {
+    const run = rbw(["--warehouse", join(work, "x.duckdb"), "land", "--data", work]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^rbw: ConfigError: .*config\/customers\.json: is missing/);
+  });
+});
