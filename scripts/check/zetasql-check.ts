@@ -7,7 +7,9 @@ import type { SchemaField, SourceSchema } from "../contracts/source-schema.ts";
 import { isRecord } from "../contracts/source-schema.ts";
 import type { CompiledGraph, Target } from "../runner/compiled-graph.ts";
 import { dependencyOrder, graphActions, targetName, type GraphAction } from "../runner/graph.ts";
-import { segmentSql } from "../runner/translate.ts";
+import { parseDeclare, replaceScriptVariables, splitStatements } from "../runner/translate.ts";
+
+export { splitStatements };
 
 /** A ZetaSQL TypeProto as sent to / returned by the local server (enums as names or numbers). */
 type ZetaType = {
@@ -69,31 +71,32 @@ export function zetaType(field: SchemaField): ZetaType {
   return field.mode === "REPEATED" ? { typeKind: "TYPE_ARRAY", arrayType: { elementType: base } } : base;
 }
 
+const SCALAR_TYPE_NAMES: Record<string, string> = {
+  "2": "INT64", TYPE_INT64: "INT64",
+  "5": "BOOL", TYPE_BOOL: "BOOL",
+  "7": "FLOAT64", TYPE_DOUBLE: "FLOAT64",
+  "8": "STRING", TYPE_STRING: "STRING",
+  "9": "BYTES", TYPE_BYTES: "BYTES",
+  "10": "DATE", TYPE_DATE: "DATE",
+  "19": "TIMESTAMP", TYPE_TIMESTAMP: "TIMESTAMP",
+  "20": "TIME", TYPE_TIME: "TIME",
+  "21": "DATETIME", TYPE_DATETIME: "DATETIME",
+  "23": "NUMERIC", TYPE_NUMERIC: "NUMERIC",
+  "24": "BIGNUMERIC", TYPE_BIGNUMERIC: "BIGNUMERIC",
+  "26": "JSON", TYPE_JSON: "JSON",
+};
+
+function scalarTypeName(type: ZetaType, variable: string): string {
+  const name = SCALAR_TYPE_NAMES[String(type.typeKind)];
+  if (!name) throw new Error(`script variable ${variable} must have a scalar type`);
+  return name;
+}
+
 /** Names under which BigQuery SQL compiled by Dataform can refer to a target. */
 function catalogNames(target: Target): string[] {
   const names = [`${target.schema}.${target.name}`];
   if (target.database) names.unshift(`${target.database}.${target.schema}.${target.name}`);
   return names;
-}
-
-/** Splits a BigQuery script into statements on top-level semicolons. */
-export function splitStatements(script: string): string[] {
-  const statements: string[] = [];
-  let current = "";
-  for (const segment of segmentSql(script, "bigquery")) {
-    if (segment.kind !== "code") {
-      current += segment.text;
-      continue;
-    }
-    const pieces = segment.text.split(";");
-    current += pieces[0];
-    for (const piece of pieces.slice(1)) {
-      statements.push(current);
-      current = piece;
-    }
-  }
-  statements.push(current);
-  return statements.filter((s) => segmentSql(s, "bigquery").some((p) => p.kind === "code" && p.text.trim() !== ""));
 }
 
 /** Finds the first array under `key` anywhere in a resolved AST proto (JSON form). */
@@ -186,9 +189,13 @@ export async function checkGraph(graph: CompiledGraph, schemas: Map<string, Sour
       register(declaration.target, schema.fields.map((f) => ({ name: f.name, type: zetaType(f) })));
     }
 
+    // Script variables (DECLARE in pre-operations) are visible to the rest of their action: each use is
+    // checked as a typed NULL of the variable's resolved type.
+    let variables: { name: string; type: string }[] = [];
     const analyze = async (sql: string) => {
+      const typed = new Map(variables.map((v) => [v.name, v.type]));
       const response = await client.analyze({
-        sqlStatement: sql,
+        sqlStatement: replaceScriptVariables(sql, typed.keys(), (name) => `CAST(NULL AS ${typed.get(name)})`),
         simpleCatalog: {
           name: "warehouse",
           table: [...tables.values()],
@@ -208,6 +215,14 @@ export async function checkGraph(graph: CompiledGraph, schemas: Map<string, Sour
     const analyzeScript = async (action: GraphAction, script: string) => {
       for (const statement of splitStatements(script)) {
         statementsChecked++;
+        const declared = parseDeclare(statement);
+        if (declared) {
+          const value = declared.type ? `CAST(${declared.expression} AS ${declared.type})` : declared.expression;
+          const [column] = resolvedColumns(await analyze(`SELECT ${value} AS value`)) ?? [];
+          if (!column) throw new Error(`cannot resolve the type of script variable ${declared.name}`);
+          variables = [...variables.filter((v) => v.name !== declared.name), { name: declared.name, type: scalarTypeName(column.type, declared.name) }];
+          continue;
+        }
         const resolved = await analyze(statement);
         const created = statement.match(/^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\w*\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?`([^`]+)`/i);
         const columns = created ? resolvedColumns(resolved) : undefined;
@@ -224,6 +239,7 @@ export async function checkGraph(graph: CompiledGraph, schemas: Map<string, Sour
         continue;
       }
       actionsChecked++;
+      variables = [];
       let current = "";
       try {
         if (action.kind === "operation") {
@@ -254,14 +270,23 @@ export async function checkGraph(graph: CompiledGraph, schemas: Map<string, Sour
           statementsChecked++;
           await analyze(ddl);
         }
+        for (const op of action.def.postOps) {
+          current = op;
+          await analyzeScript(action, op);
+        }
         if (action.kind === "incremental" && action.def.incrementalQuery) {
+          variables = [];
+          for (const op of action.def.incrementalPreOps) {
+            current = op;
+            await analyzeScript(action, op);
+          }
           current = action.def.incrementalQuery;
           statementsChecked++;
           await analyze(current);
-        }
-        for (const op of [...action.def.postOps, ...action.def.incrementalPreOps, ...action.def.incrementalPostOps]) {
-          current = op;
-          await analyzeScript(action, op);
+          for (const op of action.def.incrementalPostOps) {
+            current = op;
+            await analyzeScript(action, op);
+          }
         }
       } catch (error) {
         failed.add(action.name);

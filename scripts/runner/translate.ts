@@ -10,7 +10,8 @@ import { Dialect, transpile } from "@polyglot-sql/sdk";
  *   DECIMAL(38, 9); parameterised NUMERIC(p, s) loses its parameters in the transpiler and is refused;
  * - REGEXP_CONTAINS is emitted as REGEXP_FULL_MATCH (whole-string), which is REGEXP_MATCHES in DuckDB;
  * - DATE_ADD / DATE_SUB / DATE_TRUNC on dates come out as TIMESTAMP arithmetic: they are cast back to DATE;
- * - CONCAT must be NULL when an argument is NULL (DuckDB's CONCAT skips NULLs): it becomes `||`.
+ * - CONCAT must be NULL when an argument is NULL (DuckDB's CONCAT skips NULLs): it becomes `||`;
+ * - aggregates over UNNEST(repeated field) become DuckDB list functions (see below).
  * JSON_VALUE comes out as `->` (quoted JSON), so the project's SQL reads JSON with JSON_EXTRACT_SCALAR.
  * BigQuery `\'` escapes, PARTITION BY / CLUSTER BY / OPTIONS in DDL are handled by the transpiler and
  * covered by tests.
@@ -171,6 +172,26 @@ function nullPropagatingConcat(sql: string): string {
   return rewriteCalls(sql, "duckdb", ["CONCAT"], (_name, args) => `(${args.map((a) => a.trim()).join(" || ")})`);
 }
 
+/**
+ * `(SELECT SUM(c.amount) FROM UNNEST(credits) AS c [WHERE ...])`, BigQuery's idiom for aggregating a
+ * repeated field, is a correlated subquery in DuckDB that scans the whole table and blocks filter
+ * pushdown. DuckDB's list functions compute the same per row: SUM/MIN/MAX of nothing stay NULL and
+ * COUNT(*) of nothing stays 0.
+ */
+const ARRAY_AGGREGATE =
+  /\(SELECT (SUM|MIN|MAX|COUNT)\((\*|(\w+)\.(\w+))\) FROM UNNEST\(([\w.]+)\) AS _t\d+\((\w+)\)(?: WHERE ([^()]+?))?\)/g;
+
+export function arrayAggregatesAsListFunctions(sql: string): string {
+  return sql.replace(ARRAY_AGGREGATE, (whole, fn: string, arg: string, argAlias: string | undefined, field: string | undefined, array: string, alias: string, where: string | undefined) => {
+    if (argAlias !== undefined && argAlias !== alias) return whole;
+    const list = where ? `list_filter(${array}, ${alias} -> ${where})` : array;
+    if (fn === "COUNT") return arg === "*" ? `COALESCE(len(${list}), 0)` : whole;
+    if (arg === "*") return whole;
+    const values = `list_transform(${list}, ${alias} -> ${alias}.${field})`;
+    return `list_${fn.toLowerCase()}(${values})`;
+  });
+}
+
 const PARAMETERISED_NUMERIC = /\b(BIG)?(NUMERIC|DECIMAL)\s*\(\s*\d+/i;
 
 function refuseParameterisedNumeric(sql: string): void {
@@ -207,7 +228,9 @@ export function translateBigQueryToDuckDb(sql: string): string[] {
   if (!result.success || !result.sql) {
     throw new TranslationError(`The SQL could not be translated to DuckDB: ${result.error ?? "unknown error"}`, sql);
   }
-  const statements = result.sql.map((s) => nullPropagatingConcat(fixDuckDbOutput(s))).filter((s) => s.trim().length > 0);
+  const statements = result.sql
+    .map((s) => arrayAggregatesAsListFunctions(nullPropagatingConcat(fixDuckDbOutput(s))))
+    .filter((s) => s.trim().length > 0);
   cache.set(sql, statements);
   return statements;
 }
@@ -219,4 +242,86 @@ export function translateQuery(sql: string): string {
     throw new TranslationError(`Expected one query, found ${statements.length} statements.`, sql);
   }
   return statements[0];
+}
+
+/** Splits a BigQuery script into statements on top-level semicolons. */
+export function splitStatements(script: string): string[] {
+  const statements: string[] = [];
+  let current = "";
+  for (const segment of segmentSql(script, "bigquery")) {
+    if (segment.kind !== "code") {
+      current += segment.text;
+      continue;
+    }
+    const pieces = segment.text.split(";");
+    current += pieces[0];
+    for (const piece of pieces.slice(1)) {
+      statements.push(current);
+      current = piece;
+    }
+  }
+  statements.push(current);
+  return statements.filter((s) => segmentSql(s, "bigquery").some((p) => p.kind === "code" && p.text.trim() !== ""));
+}
+
+export interface Declaration {
+  name: string;
+  type?: string;
+  expression: string;
+}
+
+const DECLARE = /^\s*DECLARE\s+([A-Za-z_]\w*)(?:\s+(?!DEFAULT\b)(\w+(?:<[^>]*>)?))?\s+DEFAULT\s+([\s\S]+?)\s*$/i;
+
+/** `DECLARE name [type] DEFAULT expr` (BigQuery scripting), or undefined for any other statement. */
+export function parseDeclare(statement: string): Declaration | undefined {
+  const withoutComments = segmentSql(statement, "bigquery")
+    .filter((s) => s.kind !== "comment")
+    .map((s) => s.text)
+    .join("");
+  const m = DECLARE.exec(withoutComments);
+  return m ? { name: m[1], type: m[2], expression: m[3] } : undefined;
+}
+
+/** Replaces bare references to script variables (by default with DuckDB's GETVARIABLE('name')). */
+export function replaceScriptVariables(
+  sql: string,
+  names: Iterable<string>,
+  replacement: (name: string) => string = (name) => `GETVARIABLE('${name}')`,
+): string {
+  const list = [...names];
+  if (list.length === 0) return sql;
+  const pattern = new RegExp(`(?<![.\\w])(${list.join("|")})\\b(?!\\s*\\()`, "g");
+  return mapCode(sql, "bigquery", (code) => code.replace(pattern, (name) => replacement(name)));
+}
+
+/**
+ * Translates the scripts of one action (pre-operations, query, post-operations), which share BigQuery
+ * script variables: `DECLARE x DEFAULT (...)` becomes DuckDB `SET VARIABLE x = (...)` and later uses of
+ * `x` read it with GETVARIABLE. A constant checkpoint like this is what lets both engines prune.
+ */
+export class ScriptScope {
+  private readonly variables = new Set<string>();
+
+  script(sql: string): string[] {
+    const out: string[] = [];
+    for (const statement of splitStatements(sql)) {
+      const declared = parseDeclare(statement);
+      if (!declared) {
+        out.push(...translateBigQueryToDuckDb(replaceScriptVariables(statement, this.variables)));
+        continue;
+      }
+      const value = declared.type ? `CAST(${declared.expression} AS ${declared.type})` : declared.expression;
+      out.push(`SET VARIABLE ${declared.name} = (${this.query(`SELECT ${value} AS value`)})`);
+      this.variables.add(declared.name);
+    }
+    return out;
+  }
+
+  scripts(sqls: string[]): string[] {
+    return sqls.flatMap((sql) => this.script(sql));
+  }
+
+  query(sql: string): string {
+    return translateQuery(replaceScriptVariables(sql, this.variables));
+  }
 }

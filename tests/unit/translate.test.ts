@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rewriteBacktickNames, translateBigQueryToDuckDb, translateQuery, TranslationError } from "../../scripts/runner/translate.ts";
+import { parseDeclare, rewriteBacktickNames, ScriptScope, translateBigQueryToDuckDb, translateQuery, TranslationError } from "../../scripts/runner/translate.ts";
 
 describe("BigQuery -> DuckDB rewrite layer", () => {
   it("maps backticked project.dataset.table names to DuckDB schema.table", () => {
@@ -56,5 +56,29 @@ describe("BigQuery -> DuckDB rewrite layer", () => {
   it("makes CONCAT NULL when an argument is NULL, as BigQuery does", () => {
     // The transpiler keeps CONCAT when an argument is a NULL literal.
     expect(translateQuery("SELECT CONCAT('x(,)', NULL) FROM t")).toBe("SELECT ('x(,)' || NULL) FROM t");
+  });
+
+  it("turns aggregates over UNNEST of a repeated field into DuckDB list functions", () => {
+    expect(translateQuery("SELECT IFNULL((SELECT SUM(c.amount) FROM UNNEST(credits) AS c WHERE c.type = 'RESELLER_MARGIN'), 0) FROM t")).toBe(
+      "SELECT COALESCE(list_sum(list_transform(list_filter(credits, c -> c.type = 'RESELLER_MARGIN'), c -> c.amount)), 0) FROM t",
+    );
+    expect(translateQuery("SELECT (SELECT COUNT(*) FROM UNNEST(credits) AS c), (SELECT MIN(a.adjustment_id) FROM UNNEST(adjustmentsInfo) AS a) FROM t")).toBe(
+      "SELECT COALESCE(len(credits), 0), list_min(list_transform(adjustmentsInfo, a -> a.adjustment_id)) FROM t",
+    );
+  });
+
+  it("runs BigQuery script variables as DuckDB variables within one action", () => {
+    expect(parseDeclare("-- checkpoint\nDECLARE cp TIMESTAMP DEFAULT (SELECT MAX(ts) FROM `p.core.f`)")).toEqual({
+      name: "cp",
+      type: "TIMESTAMP",
+      expression: "(SELECT MAX(ts) FROM `p.core.f`)",
+    });
+    const scope = new ScriptScope();
+    expect(scope.script("DECLARE cp DEFAULT (SELECT MAX(ts) FROM `p.core.f`)")).toEqual([
+      'SET VARIABLE cp = (SELECT (SELECT MAX(ts) FROM "core"."f") AS value)',
+    ]);
+    expect(scope.query("SELECT * FROM `p.raw.t` WHERE ts > cp AND t.cp = 1 AND 'cp' != ''")).toBe(
+      `SELECT * FROM "raw"."t" WHERE ts > GETVARIABLE('cp') AND t.cp = 1 AND 'cp' <> ''`,
+    );
   });
 });

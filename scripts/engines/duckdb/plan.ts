@@ -1,5 +1,5 @@
 import type { GraphAction } from "../../runner/graph.ts";
-import { translateBigQueryToDuckDb, translateQuery } from "../../runner/translate.ts";
+import { ScriptScope, translateQuery } from "../../runner/translate.ts";
 import { qualified, quoteIdent } from "./engine.ts";
 
 /** What the planner needs to know about the warehouse as it is now. */
@@ -21,8 +21,6 @@ export interface ActionPlan {
   failingRowsQuery?: string;
 }
 
-const translateAll = (scripts: string[]) => scripts.flatMap(translateBigQueryToDuckDb);
-
 /**
  * Plans one action as DuckDB statements, mirroring what `dataform run` issues on BigQuery
  * (cli/api/dbadapters/execution_sql.ts): CREATE OR REPLACE for tables and views, MERGE on the unique
@@ -32,9 +30,10 @@ export async function planAction(action: GraphAction, catalog: CatalogState, opt
   const { schema, name } = action.target;
   const target = qualified(schema, name);
   const createSchema = `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`;
+  const scope = new ScriptScope();
 
   if (action.kind === "operation") {
-    return { mode: "operation", statements: [createSchema, ...translateAll(action.def.queries)] };
+    return { mode: "operation", statements: [createSchema, ...scope.scripts(action.def.queries)] };
   }
 
   if (action.kind === "assertion") {
@@ -51,15 +50,15 @@ export async function planAction(action: GraphAction, catalog: CatalogState, opt
     existing && existing !== wanted ? [`DROP ${existing.toUpperCase()} ${target}`] : [];
 
   if (action.kind === "view") {
-    const query = translateQuery(action.def.query);
+    const pre = scope.scripts(action.def.preOps);
     return {
       mode: "create",
       statements: [
         createSchema,
-        ...translateAll(action.def.preOps),
+        ...pre,
         ...dropOtherKind("view"),
-        `CREATE OR REPLACE VIEW ${target} AS ${query}`,
-        ...translateAll(action.def.postOps),
+        `CREATE OR REPLACE VIEW ${target} AS ${scope.query(action.def.query)}`,
+        ...scope.scripts(action.def.postOps),
       ],
     };
   }
@@ -68,23 +67,23 @@ export async function planAction(action: GraphAction, catalog: CatalogState, opt
     action.kind === "incremental" && existing === "table" && (!options.fullRefresh || action.def.protected);
 
   if (!writeIncrementally) {
-    const query = translateQuery(action.def.query);
+    const pre = scope.scripts(action.def.preOps);
     return {
       mode: "create",
       statements: [
         createSchema,
-        ...translateAll(action.def.preOps),
+        ...pre,
         ...dropOtherKind("table"),
-        `CREATE OR REPLACE TABLE ${target} AS ${query}`,
-        ...translateAll(action.def.postOps),
+        `CREATE OR REPLACE TABLE ${target} AS ${scope.query(action.def.query)}`,
+        ...scope.scripts(action.def.postOps),
       ],
     };
   }
 
-  const query = translateQuery(action.def.incrementalQuery ?? action.def.query);
+  const pre = scope.scripts(action.def.incrementalPreOps);
+  const query = scope.query(action.def.incrementalQuery ?? action.def.query);
   const columns = (await catalog.columns(schema, name)).map(quoteIdent);
-  const pre = translateAll(action.def.incrementalPreOps);
-  const post = translateAll(action.def.incrementalPostOps);
+  const post = scope.scripts(action.def.incrementalPostOps);
   const uniqueKey = action.def.uniqueKey;
 
   if (uniqueKey.length === 0) {
