@@ -15,6 +15,18 @@ import { formatActionLine } from "./format.ts";
 
 export const DEMO_WAREHOUSE_PATH = ".rbw/demo.duckdb";
 
+function generateSampleData(dataDir: string, opts: { months: string; linesPerDay: string }) {
+  const months = Number(opts.months);
+  const linesPerDay = Number(opts.linesPerDay);
+  if (!Number.isInteger(months) || months < 1 || months > 36) throw new Error(`--months must be a whole number from 1 to 36, got "${opts.months}"`);
+  if (!Number.isInteger(linesPerDay) || linesPerDay < 1) throw new Error(`--lines-per-day must be a whole number of at least 1, got "${opts.linesPerDay}"`);
+  const options = { ...DEFAULT_GENERATE_OPTIONS, months, linesPerDay };
+  rmSync(join(dataDir, "gcp"), { recursive: true, force: true });
+  const generated = generateGcpExport(dataDir, options);
+  generateConfig(dataDir, options);
+  return { rows: generated.rows, files: generated.files.map((f) => resolve(f)) };
+}
+
 const fileLine = (f: FileLandingResult) =>
   `  ${f.status === "landed" ? "landed" : "skipped (already landed)"}  ${f.file}` +
   (f.status === "landed" ? `  ${f.rowsLanded} rows${f.rowsQuarantined ? `, ${f.rowsQuarantined} quarantined (see raw.quarantine)` : ""}` : "");
@@ -145,6 +157,18 @@ export function registerPipelineCommands(program: Command, globals: () => Global
     ),
   ).action(async (opts: PipelineCliOptions) => runPipelineCommand(globals(), opts));
 
+  program
+    .command("generate")
+    .description("Write the deterministic sample data (Google export extracts and a complete config/ folder) without running anything.")
+    .option("-d, --data <dir>", "where the sample data is written", ".rbw/demo-data")
+    .option("--months <n>", "invoice months to generate", String(DEFAULT_GENERATE_OPTIONS.months))
+    .option("--lines-per-day <n>", "usage lines per customer, service and day (scales the data)", String(DEFAULT_GENERATE_OPTIONS.linesPerDay))
+    .action((opts: { data: string; months: string; linesPerDay: string }) => {
+      const global = globals();
+      const generated = generateSampleData(opts.data, opts);
+      print(global, `Generated ${generated.rows} Google export rows in ${generated.files.length} daily files and config/ under ${resolve(opts.data)}`, generated);
+    });
+
   addReportOptions(
     program
       .command("demo")
@@ -157,10 +181,7 @@ export function registerPipelineCommands(program: Command, globals: () => Global
     // The demo builds its own warehouse from scratch, so it never mixes with real data.
     if (program.getOptionValueSource("warehouse") === "default") global.warehouse = DEMO_WAREHOUSE_PATH;
     for (const file of [global.warehouse, `${global.warehouse}.wal`]) rmSync(file, { force: true });
-    const options = { ...DEFAULT_GENERATE_OPTIONS, months: Number(opts.months), linesPerDay: Number(opts.linesPerDay) };
-    rmSync(join(opts.data, "gcp"), { recursive: true, force: true });
-    const generated = generateGcpExport(opts.data, options);
-    generateConfig(opts.data, options);
+    const generated = generateSampleData(opts.data, opts);
     await runPipelineCommand(global, opts, global.json ? undefined : `Generated ${generated.rows} Google export rows in ${generated.files.length} daily files under ${resolve(opts.data)}`);
   });
 

@@ -92,36 +92,75 @@ interface QuarantinedRow {
   raw_record: string;
 }
 
+/** Validated NDJSON rows of one file, written to a staging file, waiting to be committed. */
+interface StagedFile {
+  path: string;
+  checksum: string;
+  stagingFile: string;
+  rowsLanded: number;
+  quarantined: QuarantinedRow[];
+}
+
+/** Staged NDJSON is committed in batches: one multi-file read and one transaction per batch. */
+const BATCH_ROWS = 250_000;
+
 /**
- * Lands files into `raw.<table>`, one transaction per file: valid rows into the raw table with their
- * lineage, unreadable rows into `raw.quarantine` with the reason, and one manifest row. A file whose
- * checksum is already in the manifest is skipped, so re-landing adds nothing.
+ * Lands files into `raw.<table>`: valid rows into the raw table with their lineage, unreadable rows
+ * into `raw.quarantine` with the reason, and one manifest row per file, committed together. A file
+ * whose checksum is already in the manifest is skipped, so re-landing adds nothing. A file that cannot
+ * be read at all stops the landing after everything before it has been committed.
  */
 export async function landFiles(warehouse: DuckDbWarehouse, target: LandingTarget, files: string[], context: LandingContext): Promise<FileLandingResult[]> {
   await ensureLandingTables(warehouse);
   await warehouse.exec(rawTableDdl(target.table, target.fields));
   const results: FileLandingResult[] = [];
-  for (const file of files) {
-    const path = relative(context.dataDir, file);
-    const checksum = await sha256(file);
-    const landed = await warehouse.db
-      .selectFrom("raw.load_manifest")
-      .select(["checksum"])
-      .where("source_system", "=", target.sourceSystem)
-      .where("source_object", "=", target.table)
-      .where("checksum", "=", checksum)
-      .executeTakeFirst();
-    let result: FileLandingResult;
-    if (landed) {
-      result = { file: path, status: "already landed", rowsLanded: 0, rowsQuarantined: 0, checksum };
-    } else {
-      const isParquet = file.endsWith(".parquet");
-      result = isParquet
-        ? await landParquet(warehouse, target, file, path, checksum, context)
-        : await landNdjson(warehouse, target, file, path, checksum, context);
+  const stagingDir = mkdtempSync(join(tmpdir(), "rbw-land-"));
+  let batch: StagedFile[] = [];
+  const seen = new Set<string>();
+  const commit = async () => {
+    if (batch.length === 0) return;
+    const committed = await commitStaged(warehouse, target, batch, context);
+    batch = [];
+    for (const result of committed) {
+      results.push(result);
+      context.onFile?.(result);
     }
-    results.push(result);
-    context.onFile?.(result);
+  };
+  try {
+    for (const file of files) {
+      const path = relative(context.dataDir, file);
+      const checksum = await sha256(file);
+      const landed = await warehouse.db
+        .selectFrom("raw.load_manifest")
+        .select(["checksum"])
+        .where("source_system", "=", target.sourceSystem)
+        .where("source_object", "=", target.table)
+        .where("checksum", "=", checksum)
+        .executeTakeFirst();
+      if (landed || seen.has(checksum)) {
+        const skipped: FileLandingResult = { file: path, status: "already landed", rowsLanded: 0, rowsQuarantined: 0, checksum };
+        results.push(skipped);
+        context.onFile?.(skipped);
+        continue;
+      }
+      seen.add(checksum);
+      if (file.endsWith(".parquet")) {
+        await commit();
+        const result = await landParquet(warehouse, target, file, path, checksum, context);
+        results.push(result);
+        context.onFile?.(result);
+        continue;
+      }
+      batch.push(await stageNdjson(target, file, path, checksum, context, join(stagingDir, `${batch.length}-${basename(file)}.ndjson`)));
+      if (batch.reduce((n, f) => n + f.rowsLanded, 0) >= BATCH_ROWS) await commit();
+    }
+    await commit();
+  } catch (error) {
+    // Keep what was read before the failing file, then report the failure.
+    if (error instanceof SourceFormatError) await commit();
+    throw error;
+  } finally {
+    rmSync(stagingDir, { recursive: true, force: true });
   }
   return results;
 }
@@ -196,18 +235,16 @@ async function* lineBatches(file: string): AsyncGenerator<string[]> {
   if (last !== "") yield [last];
 }
 
-async function landNdjson(
-  warehouse: DuckDbWarehouse,
+async function stageNdjson(
   target: LandingTarget,
   file: string,
   path: string,
   checksum: string,
   context: LandingContext,
-): Promise<FileLandingResult> {
+  stagingFile: string,
+): Promise<StagedFile> {
   const validator = recordValidator(target.fields);
   const known = new Set(target.fields.map((f) => f.name));
-  const staging = mkdtempSync(join(tmpdir(), "rbw-land-"));
-  const stagingFile = join(staging, `${basename(file)}.ndjson`);
   const out = createWriteStream(stagingFile);
   const quarantined: QuarantinedRow[] = [];
   const loadedAt = new Date().toISOString();
@@ -221,63 +258,65 @@ async function landNdjson(
   let lineNumber = 0;
   let rowsLanded = 0;
   try {
-    try {
-      for await (const batch of lineBatches(file)) for (const rawLine of batch) {
-        const line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
-        lineNumber++;
-        if (line.trim() === "") continue;
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(quoteJsonNumbers(line));
-        } catch (error) {
-          quarantined.push({ row_number: lineNumber, field: null, reason: `line is not valid JSON: ${(error as Error).message}`, raw_record: line });
-          continue;
-        }
-        if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-          quarantined.push({ row_number: lineNumber, field: null, reason: "line is not a JSON object", raw_record: line });
-          continue;
-        }
-        const record = target.normalize ? target.normalize(parsed as Record<string, unknown>) : (parsed as Record<string, unknown>);
-        const checked = validator.safeParse(record);
-        if (!checked.success) {
-          const problem = firstProblem(checked.error, record);
-          quarantined.push({ row_number: lineNumber, field: problem.field, reason: problem.reason, raw_record: line });
-          continue;
-        }
-        const row: Record<string, unknown> = {};
-        const extra: Record<string, unknown> = {};
-        for (const [key, value] of Object.entries(checked.data)) (known.has(key) ? row : extra)[key] = value;
-        row._extra = Object.keys(extra).length > 0 ? extra : null;
-        row._source_file = path;
-        row._source_line = lineNumber;
-        row._run_id = context.runId;
-        row._loaded_at = loadedAt;
-        pending.push(JSON.stringify(row));
-        rowsLanded++;
-        if (pending.length >= 5000) await flush();
+    for await (const batch of lineBatches(file)) for (const rawLine of batch) {
+      const line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
+      lineNumber++;
+      if (line.trim() === "") continue;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(quoteJsonNumbers(line));
+      } catch (error) {
+        quarantined.push({ row_number: lineNumber, field: null, reason: `line is not valid JSON: ${(error as Error).message}`, raw_record: line });
+        continue;
       }
-      await flush();
-    } catch (error) {
-      throw new SourceFormatError(path, `cannot be read as ${file.endsWith(".gz") ? "gzipped " : ""}NDJSON (line ${lineNumber + 1}): ${(error as Error).message}`);
-    } finally {
-      out.end();
-      await finished(out);
+      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+        quarantined.push({ row_number: lineNumber, field: null, reason: "line is not a JSON object", raw_record: line });
+        continue;
+      }
+      const record = target.normalize ? target.normalize(parsed as Record<string, unknown>) : (parsed as Record<string, unknown>);
+      const checked = validator.safeParse(record);
+      if (!checked.success) {
+        const problem = firstProblem(checked.error, record);
+        quarantined.push({ row_number: lineNumber, field: problem.field, reason: problem.reason, raw_record: line });
+        continue;
+      }
+      const row: Record<string, unknown> = {};
+      const extra: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(checked.data)) (known.has(key) ? row : extra)[key] = value;
+      row._extra = Object.keys(extra).length > 0 ? extra : null;
+      row._source_file = path;
+      row._source_line = lineNumber;
+      row._run_id = context.runId;
+      row._loaded_at = loadedAt;
+      pending.push(JSON.stringify(row));
+      rowsLanded++;
+      if (pending.length >= 5000) await flush();
     }
-    const columns = target.fields.map((f) => `${quoteIdent(f.name)}: '${duckDbType(f).replace(/'/g, "''")}'`);
-    columns.push(`"_extra": 'JSON'`, `"_source_file": 'VARCHAR'`, `"_source_line": 'BIGINT'`, `"_run_id": 'VARCHAR'`, `"_loaded_at": 'TIMESTAMPTZ'`);
-    await inTransaction(warehouse, async () => {
-      if (rowsLanded > 0) {
-        await warehouse.exec(
-          `INSERT INTO ${qualified("raw", target.table)} BY NAME SELECT * FROM read_json($1, format = 'newline_delimited', columns = {${columns.join(", ")}})`,
-          [stagingFile],
-        );
-      }
-      await recordFile(warehouse, target, path, checksum, context, rowsLanded, quarantined);
-    });
-    return { file: path, status: "landed", rowsLanded, rowsQuarantined: quarantined.length, checksum };
+    await flush();
+  } catch (error) {
+    throw new SourceFormatError(path, `cannot be read as ${file.endsWith(".gz") ? "gzipped " : ""}NDJSON (line ${lineNumber + 1}): ${(error as Error).message}`);
   } finally {
-    rmSync(staging, { recursive: true, force: true });
+    out.end();
+    await finished(out);
   }
+  return { path, checksum, stagingFile, rowsLanded, quarantined };
+}
+
+/** Loads staged files with one multi-file read, their quarantine and manifest rows, in one transaction. */
+async function commitStaged(warehouse: DuckDbWarehouse, target: LandingTarget, staged: StagedFile[], context: LandingContext): Promise<FileLandingResult[]> {
+  const columns = target.fields.map((f) => `${quoteIdent(f.name)}: '${duckDbType(f).replace(/'/g, "''")}'`);
+  columns.push(`"_extra": 'JSON'`, `"_source_file": 'VARCHAR'`, `"_source_line": 'BIGINT'`, `"_run_id": 'VARCHAR'`, `"_loaded_at": 'TIMESTAMPTZ'`);
+  const withRows = staged.filter((f) => f.rowsLanded > 0).map((f) => f.stagingFile);
+  await inTransaction(warehouse, async () => {
+    if (withRows.length > 0) {
+      const list = withRows.map((f) => `'${f.replace(/'/g, "''")}'`).join(", ");
+      await warehouse.exec(
+        `INSERT INTO ${qualified("raw", target.table)} BY NAME SELECT * FROM read_json([${list}], format = 'newline_delimited', columns = {${columns.join(", ")}})`,
+      );
+    }
+    for (const file of staged) await recordFile(warehouse, target, file.path, file.checksum, context, file.rowsLanded, file.quarantined);
+  });
+  return staged.map((f) => ({ file: f.path, status: "landed", rowsLanded: f.rowsLanded, rowsQuarantined: f.quarantined.length, checksum: f.checksum }));
 }
 
 async function landParquet(
