@@ -27,6 +27,10 @@ function parseVars(values: string[]): Record<string, string> {
   return vars;
 }
 
+function compileFor(global: GlobalOptions, vars: string[] = []) {
+  return compileProject({ projectDir: global.project, vars: parseVars(vars) });
+}
+
 export function print(options: { json?: boolean }, human: string, machine: unknown): void {
   process.stdout.write(options.json ? `${JSON.stringify(machine, null, 2)}\n` : `${human}\n`);
 }
@@ -44,7 +48,7 @@ export interface GraphRunCliOptions {
 
 /** Compiles the project and runs (part of) its graph on the DuckDB warehouse, printing progress. */
 export async function compileAndRun(global: GlobalOptions, opts: GraphRunCliOptions, warehouse: DuckDbWarehouse): Promise<RunSummary> {
-  const graph = await compileProject({ projectDir: global.project, vars: parseVars(opts.vars ?? []) });
+  const graph = await compileFor(global, opts.vars);
   const runOptions: RunOptions = {
     actions: opts.actions,
     tags: opts.tags,
@@ -102,7 +106,7 @@ export function buildProgram(): Command {
     .option("--vars <key=value>", "Dataform vars (repeatable)", list)
     .action(async (opts: { vars?: string[] }) => {
       const global = globals();
-      const graph = await compileProject({ projectDir: global.project, vars: parseVars(opts.vars ?? []) });
+      const graph = await compileFor(global, opts.vars);
       const actions = dependencyOrder(graphActions(graph));
       const lines = actions.map((a) => `${a.kind.padEnd(11)} ${a.name}  (${a.def.fileName})`);
       lines.push(`${actions.length} actions, ${graph.declarations.length} declarations, ${graph.tests.length} unit tests.`);
@@ -115,7 +119,7 @@ export function buildProgram(): Command {
     .option("--vars <key=value>", "Dataform vars (repeatable)", list)
     .action(async (opts: { vars?: string[] }) => {
       const global = globals();
-      const graph = await compileProject({ projectDir: global.project, vars: parseVars(opts.vars ?? []) });
+      const graph = await compileFor(global, opts.vars);
       const result = await checkGraph(graph, loadSourceSchemas(global.project));
       print(global, formatCheckResult(result), result);
       if (result.errors.length > 0) process.exitCode = 1;
@@ -127,14 +131,11 @@ export function buildProgram(): Command {
       .description("Run the Dataform graph on the DuckDB warehouse without landing data first."),
   ).action(async (opts: GraphRunCliOptions) => {
     const global = globals();
-    const warehouse = await DuckDbWarehouse.open(global.warehouse);
-    try {
-      const summary = await compileAndRun(global, opts, warehouse);
-      print(global, summaryLine(summary), summary);
-      if (!summary.ok) process.exitCode = 1;
-    } finally {
-      await warehouse.close();
-    }
+    await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
+    const summary = await compileAndRun(global, opts, warehouse);
+    print(global, summaryLine(summary), summary);
+    if (!summary.ok) process.exitCode = 1;
+    });
   });
 
   program
@@ -143,26 +144,23 @@ export function buildProgram(): Command {
     .option("--vars <key=value>", "Dataform vars (repeatable)", list)
     .action(async (opts: { vars?: string[] }) => {
       const global = globals();
-      const graph = await compileProject({ projectDir: global.project, vars: parseVars(opts.vars ?? []) });
+      const graph = await compileFor(global, opts.vars);
       if (graph.tests.length === 0) {
         print(global, "The project has no unit tests.", { runId: null, ok: true, results: [] });
         return;
       }
-      const warehouse = await DuckDbWarehouse.open(":memory:");
-      try {
-        const summary = await runGraph(warehouse, graph, {
-          actions: graph.tests.map((t) => t.name),
-          includeTests: true,
-          onAction: (result, index, total) => {
-            if (!global.json) process.stdout.write(`${formatActionLine(result, index, total)}\n`);
-          },
-        });
-        const passed = summary.results.filter((r) => r.status === "success").length;
-        print(global, `${passed} of ${graph.tests.length} unit tests passed.`, summary);
-        if (!summary.ok) process.exitCode = 1;
-      } finally {
-        await warehouse.close();
-      }
+      await DuckDbWarehouse.using(":memory:", async (warehouse) => {
+      const summary = await runGraph(warehouse, graph, {
+        actions: graph.tests.map((t) => t.name),
+        includeTests: true,
+        onAction: (result, index, total) => {
+          if (!global.json) process.stdout.write(`${formatActionLine(result, index, total)}\n`);
+        },
+      });
+      const passed = summary.results.filter((r) => r.status === "success").length;
+      print(global, `${passed} of ${graph.tests.length} unit tests passed.`, summary);
+      if (!summary.ok) process.exitCode = 1;
+      });
     });
 
   program
@@ -172,14 +170,11 @@ export function buildProgram(): Command {
     .option("--limit <n>", "at most this many rows", "50")
     .action(async (opts: { runId?: string; limit: string }) => {
       const global = globals();
-      const warehouse = await DuckDbWarehouse.open(global.warehouse);
-      try {
-        const rows = (await readRunLog(warehouse, opts.runId)).slice(0, Number(opts.limit));
-        const lines = rows.map((r) => `${r.started_at}  ${r.run_id.slice(0, 8)}  ${r.status.padEnd(7)} ${r.action_type.padEnd(11)} ${r.action}  ${r.rows_written ?? ""}`);
-        print(global, lines.join("\n") || "No runs yet.", rows);
-      } finally {
-        await warehouse.close();
-      }
+      await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
+      const rows = (await readRunLog(warehouse, opts.runId)).slice(0, Number(opts.limit));
+      const lines = rows.map((r) => `${r.started_at}  ${r.run_id.slice(0, 8)}  ${r.status.padEnd(7)} ${r.action_type.padEnd(11)} ${r.action}  ${r.rows_written ?? ""}`);
+      print(global, lines.join("\n") || "No runs yet.", rows);
+      });
     });
 
   registerPipelineCommands(program, globals, addGraphRunOptions);

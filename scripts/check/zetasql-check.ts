@@ -43,23 +43,26 @@ export class SourceSchemaMissing extends Error {
   }
 }
 
-const SIMPLE_TYPES: Record<string, string> = {
-  STRING: "TYPE_STRING",
-  BYTES: "TYPE_BYTES",
-  INTEGER: "TYPE_INT64",
-  INT64: "TYPE_INT64",
-  FLOAT: "TYPE_DOUBLE",
-  FLOAT64: "TYPE_DOUBLE",
-  NUMERIC: "TYPE_NUMERIC",
-  BIGNUMERIC: "TYPE_BIGNUMERIC",
-  BOOLEAN: "TYPE_BOOL",
-  BOOL: "TYPE_BOOL",
-  TIMESTAMP: "TYPE_TIMESTAMP",
-  DATE: "TYPE_DATE",
-  DATETIME: "TYPE_DATETIME",
-  TIME: "TYPE_TIME",
-  JSON: "TYPE_JSON",
-};
+/** BigQuery scalar types with their ZetaSQL TypeKind name and number (the server answers with numbers). */
+const SCALAR_TYPES: [bigQuery: string, typeKind: string, number: number][] = [
+  ["INT64", "TYPE_INT64", 2],
+  ["BOOL", "TYPE_BOOL", 5],
+  ["FLOAT64", "TYPE_DOUBLE", 7],
+  ["STRING", "TYPE_STRING", 8],
+  ["BYTES", "TYPE_BYTES", 9],
+  ["DATE", "TYPE_DATE", 10],
+  ["TIMESTAMP", "TYPE_TIMESTAMP", 19],
+  ["TIME", "TYPE_TIME", 20],
+  ["DATETIME", "TYPE_DATETIME", 21],
+  ["NUMERIC", "TYPE_NUMERIC", 23],
+  ["BIGNUMERIC", "TYPE_BIGNUMERIC", 24],
+  ["JSON", "TYPE_JSON", 26],
+];
+/** Legacy names in BigQuery JSON schemas. */
+const SCHEMA_ALIASES: Record<string, string> = { INTEGER: "INT64", FLOAT: "FLOAT64", BOOLEAN: "BOOL" };
+
+const TYPE_KIND_OF = new Map(SCALAR_TYPES.map(([name, kind]) => [name, kind]));
+const BIGQUERY_TYPE_OF = new Map(SCALAR_TYPES.flatMap(([name, kind, number]) => [[kind, name], [String(number), name]]));
 
 export function zetaType(field: SchemaField): ZetaType {
   const base: ZetaType = isRecord(field)
@@ -67,27 +70,12 @@ export function zetaType(field: SchemaField): ZetaType {
         typeKind: "TYPE_STRUCT",
         structType: { field: (field.fields ?? []).map((f) => ({ fieldName: f.name, fieldType: zetaType(f) })) },
       }
-    : { typeKind: SIMPLE_TYPES[field.type] };
+    : { typeKind: TYPE_KIND_OF.get(SCHEMA_ALIASES[field.type] ?? field.type) as string };
   return field.mode === "REPEATED" ? { typeKind: "TYPE_ARRAY", arrayType: { elementType: base } } : base;
 }
 
-const SCALAR_TYPE_NAMES: Record<string, string> = {
-  "2": "INT64", TYPE_INT64: "INT64",
-  "5": "BOOL", TYPE_BOOL: "BOOL",
-  "7": "FLOAT64", TYPE_DOUBLE: "FLOAT64",
-  "8": "STRING", TYPE_STRING: "STRING",
-  "9": "BYTES", TYPE_BYTES: "BYTES",
-  "10": "DATE", TYPE_DATE: "DATE",
-  "19": "TIMESTAMP", TYPE_TIMESTAMP: "TIMESTAMP",
-  "20": "TIME", TYPE_TIME: "TIME",
-  "21": "DATETIME", TYPE_DATETIME: "DATETIME",
-  "23": "NUMERIC", TYPE_NUMERIC: "NUMERIC",
-  "24": "BIGNUMERIC", TYPE_BIGNUMERIC: "BIGNUMERIC",
-  "26": "JSON", TYPE_JSON: "JSON",
-};
-
 function scalarTypeName(type: ZetaType, variable: string): string {
-  const name = SCALAR_TYPE_NAMES[String(type.typeKind)];
+  const name = BIGQUERY_TYPE_OF.get(String(type.typeKind));
   if (!name) throw new Error(`script variable ${variable} must have a scalar type`);
   return name;
 }

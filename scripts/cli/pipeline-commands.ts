@@ -135,17 +135,14 @@ export function registerPipelineCommands(program: Command, globals: () => Global
     .requiredOption("-d, --data <dir>", "data directory: DIR/config/*.json, DIR/gcp/reseller_billing_detailed_export_v1/*.json[.gz]|*.parquet")
     .action(async (opts: { data: string }) => {
       const global = globals();
-      const warehouse = await DuckDbWarehouse.open(global.warehouse);
-      try {
-        const summary = await landData(warehouse, global.project, resolve(opts.data), randomUUID(), {
-          onFile: (f) => {
-            if (!global.json) process.stdout.write(`${fileLine(f)}\n`);
-          },
-        });
-        print(global, `Landed ${summary.rowsLanded} rows, quarantined ${summary.rowsQuarantined}, from ${summary.files.length} files.`, summary);
-      } finally {
-        await warehouse.close();
-      }
+      await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
+      const summary = await landData(warehouse, global.project, resolve(opts.data), randomUUID(), {
+        onFile: (f) => {
+          if (!global.json) process.stdout.write(`${fileLine(f)}\n`);
+        },
+      });
+      print(global, `Landed ${summary.rowsLanded} rows, quarantined ${summary.rowsQuarantined}, from ${summary.files.length} files.`, summary);
+      });
     });
 
   addReportOptions(
@@ -197,13 +194,10 @@ export function registerPipelineCommands(program: Command, globals: () => Global
       const global = globals();
       if (!["html", "csv", "json"].includes(opts.format)) throw new ReportError(`--format must be html, csv or json, got "${opts.format}"`);
       if (!["en", "ko"].includes(opts.lang)) throw new ReportError(`--lang must be en or ko, got "${opts.lang}"`);
-      const warehouse = await DuckDbWarehouse.open(global.warehouse);
-      try {
-        const data = await loadMarginReport(warehouse, opts.month);
-        const path = writeReport(data, opts.format as ReportFormat, opts.lang as ReportLanguage, opts.out ?? join("reports", `margin_${opts.month}.${opts.format}`));
-        print(global, `${marginSummary(data)}\nWrote ${path}`, { path, totals: data.totals });
-      } finally {
-        await warehouse.close();
-      }
+      await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
+      const data = await loadMarginReport(warehouse, opts.month);
+      const path = writeReport(data, opts.format as ReportFormat, opts.lang as ReportLanguage, opts.out ?? join("reports", `margin_${opts.month}.${opts.format}`));
+      print(global, `${marginSummary(data)}\nWrote ${path}`, { path, totals: data.totals });
+      });
     });
 }

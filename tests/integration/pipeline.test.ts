@@ -88,6 +88,26 @@ describe("the Google pipeline on DuckDB", () => {
     }
   });
 
+  it("generates every Google credit type, taxes, an adjustment and a late export", async () => {
+    const types = await warehouse.query<{ type: string }>(
+      "SELECT DISTINCT c.type FROM raw.reseller_billing_detailed_export_v1, UNNEST(credits) AS t(c) ORDER BY 1",
+    );
+    expect(types.map((t) => t.type)).toEqual([
+      "COMMITTED_USAGE_DISCOUNT",
+      "COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE",
+      "DISCOUNT",
+      "FREE_TIER",
+      "PROMOTION",
+      "RESELLER_MARGIN",
+      "SUBSCRIPTION_BENEFIT",
+      "SUSTAINED_USAGE_DISCOUNT",
+    ]);
+    const [late] = await warehouse.query<{ n: string }>(
+      "SELECT COUNT(*)::VARCHAR AS n FROM core.fct_billing_line WHERE cost_type = 'regular' AND strftime(export_time, '%Y%m') > invoice_month",
+    );
+    expect(Number(late.n)).toBeGreaterThan(0);
+  });
+
   it("keeps exact duplicate lines, which are real charges", async () => {
     const [dups] = await warehouse.query<{ n: string }>(
       `SELECT COUNT(*)::VARCHAR AS n FROM core.fct_billing_line WHERE cost = 0 AND credits_amount = -1.25`,

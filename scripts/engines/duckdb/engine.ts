@@ -43,6 +43,16 @@ export class DuckDbWarehouse {
     return new DuckDbWarehouse(path, instance, connection);
   }
 
+  /** Opens the warehouse for the duration of `work` and always closes it. */
+  static async using<T>(path: string, work: (warehouse: DuckDbWarehouse) => Promise<T>): Promise<T> {
+    const warehouse = await DuckDbWarehouse.open(path);
+    try {
+      return await work(warehouse);
+    } finally {
+      await warehouse.close();
+    }
+  }
+
   /** Runs one or more statements; returns the rows changed by the last one when DuckDB reports it. */
   async exec(sql: string, params?: DuckDBValue[]): Promise<number> {
     try {
