@@ -85,7 +85,10 @@ function scalar(field: SchemaField): z.ZodType<unknown> {
 
 function fieldValidator(field: SchemaField): z.ZodType<unknown> {
   const base = isRecord(field) ? recordValidator(field.fields ?? []) : scalar(field);
-  if (field.mode === "REPEATED") return z.array(base).nullish().transform((v) => v ?? []);
+  // A repeated field delivered as a single value (one object instead of a list) is read as a list of one.
+  if (field.mode === "REPEATED") {
+    return z.preprocess((v) => (v === undefined || v === null || Array.isArray(v) ? v : [v]), z.array(base).nullish()).transform((v) => v ?? []);
+  }
   if (field.mode === "REQUIRED") return base;
   return base.nullish().transform((v) => v ?? null);
 }

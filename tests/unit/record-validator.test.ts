@@ -36,6 +36,7 @@ describe("exact parsing of export values", () => {
       { name: "credits", type: "RECORD", mode: "REPEATED", fields: [{ name: "amount", type: "NUMERIC" }] },
     ]);
     expect(validator.parse({ cost: "1", credits: null, extra: "kept" })).toEqual({ cost: "1", credits: [], extra: "kept" });
+    expect(validator.parse({ cost: "1", credits: { amount: "-2" } })).toEqual({ cost: "1", credits: [{ amount: "-2" }] });
     const failed = validator.safeParse({ cost: "1", credits: [{ amount: "x" }] });
     expect(failed.success).toBe(false);
     expect(failed.error?.issues[0].path).toEqual(["credits", 0, "amount"]);
