@@ -152,7 +152,7 @@ export function generateGcpExport(dataDir: string, options: GenerateOptions = DE
     adjustmentsInfo: [],
   });
 
-  for (const { year, month } of months) {
+  for (const [monthIndex, { year, month }] of months.entries()) {
     const invoiceMonth = `${year}${pad(month)}`;
     const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
     const regularCost = new Map<string, number>();
@@ -256,8 +256,9 @@ export function generateGcpExport(dataDir: string, options: GenerateOptions = DE
       ...base(corrected.payer, corrected, invoiceMonth, "adjustment"),
       service: { id: SKUS[3].serviceId, description: SKUS[3].service },
       sku: { id: SKUS[3].skuId, description: SKUS[3].sku },
-      usage_start_time: new Date(Date.UTC(year, month - 1, 12)),
-      usage_end_time: new Date(Date.UTC(year, month - 1, 13)),
+      // Corrects usage of the previous, already invoiced month (or this month's, for the first month).
+      usage_start_time: new Date(Date.UTC(year, month - (monthIndex === 0 ? 1 : 2), 12)),
+      usage_end_time: new Date(Date.UTC(year, month - (monthIndex === 0 ? 1 : 2), 13)),
       cost: micros(-between(1_000_000, 3_000_000)),
       customer_cost: null,
       adjustmentsInfo: [{ adjustment_id: `ADJ-${invoiceMonth}-001`, adjustment_description: "Cloud SQL usage over-reported", adjustment_type: "USAGE_CORRECTION", adjustment_mode: "PARTIAL_CORRECTION" }],

@@ -105,4 +105,26 @@ describe("Google's sample export queries agree with the marts (golden fixture)",
       { customer_id: "c2", amount: "0.000000000", tax_amount: "0.000000000" },
     ]);
   });
+
+  it("presents FOCUS views upstream (what Google invoices) and to the customer (what the reseller invoices)", async () => {
+    const upstream = await warehouse.query(
+      `SELECT ChargeCategory, CAST(SUM(BilledCost) AS VARCHAR) AS billed, COUNT(ChargeClass) AS corrections, COUNT(PricingQuantity) AS priced
+       FROM marts.focus_upstream GROUP BY 1 ORDER BY 1`,
+    );
+    expect(upstream).toEqual([
+      // the adjustment corrects usage inside its own invoice month: no Correction
+      { ChargeCategory: "Adjustment", billed: "-4.990000000", corrections: "0", priced: "0" },
+      { ChargeCategory: "Tax", billed: "13.600000000", corrections: "0", priced: "0" },
+      { ChargeCategory: "Usage", billed: "155.200000001", corrections: "0", priced: "0" },
+    ]);
+    const customer = await warehouse.query(
+      `SELECT BillingAccountId, InvoiceIssuerName, CAST(SUM(BilledCost) AS VARCHAR) AS billed, CAST(SUM(x_UpstreamBilledCost) AS VARCHAR) AS upstream
+       FROM marts.focus_customer GROUP BY 1, 2 ORDER BY 1`,
+    );
+    // c1: 133 of usage plus 13.6 of pass-through tax, as in customer_invoice
+    expect(customer).toEqual([
+      { BillingAccountId: "c1", InvoiceIssuerName: "Golden Reseller", billed: "146.600000000", upstream: "149.600000001" },
+      { BillingAccountId: "c2", InvoiceIssuerName: "Golden Reseller", billed: "0.000000000", upstream: "-5.000000000" },
+    ]);
+  });
 });

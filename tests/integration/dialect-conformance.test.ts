@@ -24,6 +24,7 @@ const CASES: { fn: string[]; sql: string; expected: unknown }[] = [
   { fn: ["DATE_SUB"], sql: "DATE_SUB(DATE '2026-03-01', INTERVAL 1 DAY)", expected: "2026-02-28" },
   { fn: ["DATE_TRUNC"], sql: "DATE_TRUNC(DATE '2026-10-15', MONTH)", expected: "2026-10-01" },
   { fn: ["EXTRACT"], sql: "EXTRACT(QUARTER FROM DATE '2026-10-15')", expected: "4" },
+  { fn: ["TIMESTAMP"], sql: "TIMESTAMP(DATE '2026-10-01')", expected: "2026-10-01 00:00:00+00" },
   { fn: ["TIMESTAMP_SUB"], sql: "TIMESTAMP_SUB(TIMESTAMP '2026-10-04 00:00:00+00', INTERVAL 3 DAY)", expected: "2026-10-01 00:00:00+00" },
   { fn: ["GENERATE_DATE_ARRAY"], sql: "(SELECT COUNT(*) FROM UNNEST(GENERATE_DATE_ARRAY(DATE '2026-10-30', DATE '2026-11-02', INTERVAL 1 DAY)) AS d)", expected: "4" },
   { fn: ["SAFE_DIVIDE"], sql: "SAFE_DIVIDE(1, 0)", expected: null },

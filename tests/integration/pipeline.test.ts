@@ -179,4 +179,15 @@ describe("the Google pipeline on DuckDB", () => {
     const [{ n }] = await warehouse.query<{ n: string }>("SELECT COUNT(DISTINCT cost_type)::VARCHAR AS n FROM raw.reseller_billing_detailed_export_v1 WHERE cost_type LIKE 'rounding%'");
     expect(n).toBe("2");
   });
+
+  it("marks only corrections of an already invoiced month as FOCUS ChargeClass Correction (all files landed)", async () => {
+    const rows = await warehouse.query<{ invoice_month: string; charge_class: string | null }>(
+      "SELECT invoice_month, charge_class FROM core.fct_billing_line WHERE cost_type = 'adjustment' ORDER BY 1",
+    );
+    expect(rows).toEqual([
+      { invoice_month: "202608", charge_class: null },
+      { invoice_month: "202609", charge_class: "Correction" },
+      { invoice_month: "202610", charge_class: "Correction" },
+    ]);
+  });
 });
