@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
 import { REPO_ROOT } from "../helpers/project.ts";
 
 const rbw = (args: string[], cwd = REPO_ROOT) =>
@@ -59,5 +60,14 @@ describe("rbw command line", () => {
     const run = rbw(["--warehouse", join(work, "x.duckdb"), "land", "--data", work]);
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/^rbw: ConfigError: .*config\/customers\.json: is missing/);
+  });
+
+  it("says which process holds a warehouse that is in use", async () => {
+    const file = join(work, "locked.duckdb");
+    await DuckDbWarehouse.using(file, async () => {
+      const runs = rbw(["--warehouse", file, "runs"]);
+      expect(runs.status).toBe(1);
+      expect(runs.stderr).toMatch(/^rbw: WarehouseLockedError: The warehouse .*locked\.duckdb is in use by another process \(.*, PID \d+\)/);
+    });
   });
 });

@@ -20,6 +20,14 @@ export class WarehouseQueryError extends Error {
   }
 }
 
+/** The warehouse file is open in another process (DuckDB allows one writer per file). */
+export class WarehouseLockedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WarehouseLockedError";
+  }
+}
+
 /**
  * One embedded DuckDB warehouse file. BigQuery datasets map to DuckDB schemas, the session time zone is
  * pinned to UTC and every value is read back in its JSON form (DECIMAL as an exact string).
@@ -37,7 +45,17 @@ export class DuckDbWarehouse {
 
   static async open(path: string = DEFAULT_WAREHOUSE_PATH): Promise<DuckDbWarehouse> {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    const instance = await DuckDBInstance.create(path);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path);
+    } catch (error) {
+      const message = (error as Error).message;
+      const holder = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(message);
+      if (holder) {
+        throw new WarehouseLockedError(`The warehouse ${path} is in use by another process (${holder[1]}, PID ${holder[2]}). Wait for it to finish, or use --warehouse for another file.`);
+      }
+      throw error;
+    }
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
     return new DuckDbWarehouse(path, instance, connection);
