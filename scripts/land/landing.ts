@@ -102,7 +102,7 @@ interface StagedFile {
 }
 
 /** Staged NDJSON is committed in batches: one multi-file read and one transaction per batch. */
-const BATCH_ROWS = 250_000;
+const BATCH_ROWS = 50_000;
 
 /**
  * Lands files into `raw.<table>`: valid rows into the raw table with their lineage, unreadable rows
@@ -113,51 +113,61 @@ const BATCH_ROWS = 250_000;
 export async function landFiles(warehouse: DuckDbWarehouse, target: LandingTarget, files: string[], context: LandingContext): Promise<FileLandingResult[]> {
   await ensureLandingTables(warehouse);
   await warehouse.exec(rawTableDdl(target.table, target.fields));
+  const manifest = await warehouse.db
+    .selectFrom("raw.load_manifest")
+    .select(["checksum"])
+    .where("source_system", "=", target.sourceSystem)
+    .where("source_object", "=", target.table)
+    .execute();
+  const seen = new Set(manifest.map((m) => m.checksum));
   const results: FileLandingResult[] = [];
+  const report = (result: FileLandingResult) => {
+    results.push(result);
+    context.onFile?.(result);
+  };
   const stagingDir = mkdtempSync(join(tmpdir(), "rbw-land-"));
   let batch: StagedFile[] = [];
-  const seen = new Set<string>();
+  let batchRows = 0;
+  // DuckDB commits one batch while the next files are read and validated in JavaScript.
+  let committing: Promise<void> = Promise.resolve();
   const commit = async () => {
-    if (batch.length === 0) return;
-    const committed = await commitStaged(warehouse, target, batch, context);
+    await committing;
+    const staged = batch;
     batch = [];
-    for (const result of committed) {
-      results.push(result);
-      context.onFile?.(result);
-    }
+    batchRows = 0;
+    if (staged.length === 0) return;
+    committing = commitStaged(warehouse, target, staged, context).then((committed) => committed.forEach(report));
   };
   try {
-    for (const file of files) {
+    for (const [index, file] of files.entries()) {
       const path = relative(context.dataDir, file);
       const checksum = await sha256(file);
-      const landed = await warehouse.db
-        .selectFrom("raw.load_manifest")
-        .select(["checksum"])
-        .where("source_system", "=", target.sourceSystem)
-        .where("source_object", "=", target.table)
-        .where("checksum", "=", checksum)
-        .executeTakeFirst();
-      if (landed || seen.has(checksum)) {
-        const skipped: FileLandingResult = { file: path, status: "already landed", rowsLanded: 0, rowsQuarantined: 0, checksum };
-        results.push(skipped);
-        context.onFile?.(skipped);
+      if (seen.has(checksum)) {
+        await committing;
+        report({ file: path, status: "already landed", rowsLanded: 0, rowsQuarantined: 0, checksum });
         continue;
       }
       seen.add(checksum);
       if (file.endsWith(".parquet")) {
         await commit();
-        const result = await landParquet(warehouse, target, file, path, checksum, context);
-        results.push(result);
-        context.onFile?.(result);
+        await committing;
+        report(await landParquet(warehouse, target, file, path, checksum, context));
         continue;
       }
-      batch.push(await stageNdjson(target, file, path, checksum, context, join(stagingDir, `${batch.length}-${basename(file)}.ndjson`)));
-      if (batch.reduce((n, f) => n + f.rowsLanded, 0) >= BATCH_ROWS) await commit();
+      const staged = await stageNdjson(target, file, path, checksum, context, join(stagingDir, `${index}-${basename(file)}.ndjson`));
+      batch.push(staged);
+      batchRows += staged.rowsLanded;
+      if (batchRows >= BATCH_ROWS) await commit();
     }
     await commit();
+    await committing;
   } catch (error) {
     // Keep what was read before the failing file, then report the failure.
-    if (error instanceof SourceFormatError) await commit();
+    await committing.catch(() => undefined);
+    if (error instanceof SourceFormatError) {
+      await commit();
+      await committing;
+    }
     throw error;
   } finally {
     rmSync(stagingDir, { recursive: true, force: true });
