@@ -31,6 +31,17 @@ describe("rbw command line", () => {
     expect(result.actionsChecked).toBeGreaterThan(30);
   });
 
+  it("runs the project's Dataform unit tests on DuckDB", () => {
+    const test = rbw(["test", "--json"]);
+    expect(test.status).toBe(0);
+    const summary = JSON.parse(test.stdout) as { ok: boolean; results: { name: string; status: string }[] };
+    expect(summary.ok).toBe(true);
+    expect(summary.results.map((r) => [r.name, r.status])).toEqual([
+      ["margin_monthly_converts_to_the_reporting_currency_and_leaves_tax_out", "success"],
+      ["customer_invoice_keeps_tax_apart", "success"],
+    ]);
+  });
+
   it("fails check on a broken model, naming the action and file", () => {
     const project = join(work, "broken-project");
     for (const dir of ["definitions", "includes", "assertions"]) cpSync(join(REPO_ROOT, dir), join(project, dir), { recursive: true });
