@@ -41,6 +41,8 @@ const tableAction = z.object({
   incrementalPreOps: strings,
   incrementalPostOps: strings,
   uniqueKey: strings,
+  incrementalStrategy: z.string().optional(),
+  onSchemaChange: z.string().optional(),
   dependencyTargets: z.array(target).default([]),
   tags: strings,
   disabled: z.boolean().default(false),

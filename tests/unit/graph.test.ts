@@ -38,3 +38,20 @@ describe("graph order and selection", () => {
     expect(() => selectActions(graph, { actions: ["nope"] })).toThrow(GraphError);
   });
 });
+
+describe("DuckDB planning of incremental options", () => {
+  it("refuses INSERT_OVERWRITE and onSchemaChange instead of behaving differently from BigQuery", async () => {
+    const { planAction } = await import("../../scripts/engines/duckdb/plan.ts");
+    const catalog = { relationKind: async () => "table" as const, columns: async () => ["a"] };
+    const incremental = (def: Partial<TableAction>): GraphAction => ({
+      kind: "incremental",
+      name: "core.t",
+      target: { schema: "core", name: "t" },
+      deps: [],
+      def: { query: "SELECT 1 AS a", preOps: [], postOps: [], incrementalPreOps: [], incrementalPostOps: [], uniqueKey: [], tags: [], fileName: "definitions/t.sqlx", ...def } as TableAction,
+    });
+    await expect(planAction(incremental({ incrementalStrategy: "INSERT_OVERWRITE" }), catalog)).rejects.toThrow("incrementalStrategy INSERT_OVERWRITE is not supported");
+    await expect(planAction(incremental({ onSchemaChange: "EXTEND" }), catalog)).rejects.toThrow("onSchemaChange EXTEND is not supported");
+    await expect(planAction(incremental({ onSchemaChange: "IGNORE" }), catalog)).resolves.toMatchObject({ mode: "insert" });
+  });
+});

@@ -1,3 +1,4 @@
+import type { TableAction } from "../../runner/compiled-graph.ts";
 import type { GraphAction } from "../../runner/graph.ts";
 import { ScriptScope, translateQuery } from "../../runner/translate.ts";
 import { qualified, quoteIdent } from "./engine.ts";
@@ -63,6 +64,8 @@ export async function planAction(action: GraphAction, catalog: CatalogState, opt
     };
   }
 
+  if (action.kind === "incremental") refuseUnsupportedIncrementalOptions(action.def);
+
   const writeIncrementally =
     action.kind === "incremental" && existing === "table" && (!options.fullRefresh || action.def.protected);
 
@@ -105,6 +108,16 @@ export async function planAction(action: GraphAction, catalog: CatalogState, opt
     `WHEN NOT MATCHED THEN INSERT (${columns.join(", ")}) VALUES (${columns.map((c) => `DATAFORM_SOURCE.${c}`).join(", ")})`,
   ].join("\n");
   return { mode: "merge", statements: [...pre, merge, ...post] };
+}
+
+/** Options whose BigQuery behaviour this runner does not reproduce are refused, not ignored. */
+function refuseUnsupportedIncrementalOptions(def: TableAction): void {
+  if (def.incrementalStrategy && !["INCREMENTAL_STRATEGY_UNSPECIFIED", "MERGE"].includes(def.incrementalStrategy)) {
+    throw new Error(`incrementalStrategy ${def.incrementalStrategy} is not supported by the DuckDB runner (${def.fileName}); use uniqueKey (MERGE) or no key (INSERT).`);
+  }
+  if (def.onSchemaChange && def.onSchemaChange !== "IGNORE") {
+    throw new Error(`onSchemaChange ${def.onSchemaChange} is not supported by the DuckDB runner (${def.fileName}); run with --full-refresh after a schema change.`);
+  }
 }
 
 /** Dataform prefixes `updatePartitionFilter` with `DATAFORM_DEST.`; translate it as a WHERE clause. */
