@@ -12,13 +12,13 @@ import { parseDeclare, replaceScriptVariables, splitStatements } from "../runner
 export { splitStatements };
 
 /** A ZetaSQL TypeProto as sent to / returned by the local server (enums as names or numbers). */
-type ZetaType = {
+export type ZetaType = {
   typeKind: string | number;
   arrayType?: { elementType: ZetaType } | null;
   structType?: { field: { fieldName: string; fieldType: ZetaType }[] } | null;
 };
 type ZetaColumn = { name: string; type: ZetaType };
-type ZetaTable = { name: string; column: ZetaColumn[] };
+export type ZetaTable = { name: string; column: ZetaColumn[] };
 
 export interface CheckError {
   action: string;
@@ -149,14 +149,12 @@ export function bigQueryCreateTableDdl(action: GraphAction): string | undefined 
   return `CREATE OR REPLACE TABLE ${name}${partition}${cluster}${options} AS ${action.def.query}`;
 }
 
-/**
- * Type-checks every compiled action with Google's ZetaSQL analyzer, in dependency order: sources come
- * from the declared schemas, each action's resolved output columns are registered for the next.
- */
-export async function checkGraph(graph: CompiledGraph, schemas: Map<string, SourceSchema>): Promise<CheckResult> {
-  const missing = graph.declarations.filter((d) => !schemas.has(d.target.name)).map((d) => targetName(d.target));
-  if (missing.length > 0) throw new SourceSchemaMissing(missing);
+/** One analyzer server for the duration of `work`: `analyze` type-checks a statement as BigQuery SQL. */
+export interface ZetaSqlSession {
+  analyze(sql: string, context?: { tables?: ZetaTable[]; queryParameters?: { name: string; type: ZetaType }[] }): Promise<unknown>;
+}
 
+export async function withZetaSql<T>(work: (session: ZetaSqlSession) => Promise<T>): Promise<T> {
   const port = await freePort();
   const server = startZetaSqlServer(port);
   try {
@@ -167,7 +165,35 @@ export async function checkGraph(graph: CompiledGraph, schemas: Map<string, Sour
       ...(await new LanguageOptions().enableMaximumLanguageFeatures()).serialize(),
       productMode: "PRODUCT_EXTERNAL",
     };
+    return await work({
+      analyze: async (sql, context = {}) => {
+        const response = await client.analyze({
+          sqlStatement: sql,
+          simpleCatalog: { name: "warehouse", table: context.tables ?? [], builtinFunctionOptions: { languageOptions } },
+          options: {
+            languageOptions,
+            errorMessageMode: "ERROR_MESSAGE_ONE_LINE",
+            defaultTimezone: "UTC",
+            queryParameters: context.queryParameters ?? [],
+          },
+        } as Parameters<typeof client.analyze>[0]);
+        return response?.resolvedStatement;
+      },
+    });
+  } finally {
+    server.kill("SIGKILL");
+  }
+}
 
+/**
+ * Type-checks every compiled action with Google's ZetaSQL analyzer, in dependency order: sources come
+ * from the declared schemas, each action's resolved output columns are registered for the next.
+ */
+export async function checkGraph(graph: CompiledGraph, schemas: Map<string, SourceSchema>): Promise<CheckResult> {
+  const missing = graph.declarations.filter((d) => !schemas.has(d.target.name)).map((d) => targetName(d.target));
+  if (missing.length > 0) throw new SourceSchemaMissing(missing);
+
+  return withZetaSql(async (session) => {
     const tables = new Map<string, ZetaTable>();
     const register = (target: Target, columns: ZetaColumn[]) => {
       for (const name of catalogNames(target)) tables.set(name, { name, column: columns });
@@ -182,16 +208,8 @@ export async function checkGraph(graph: CompiledGraph, schemas: Map<string, Sour
     let variables: { name: string; type: string }[] = [];
     const analyze = async (sql: string) => {
       const typed = new Map(variables.map((v) => [v.name, v.type]));
-      const response = await client.analyze({
-        sqlStatement: replaceScriptVariables(sql, typed.keys(), (name) => `CAST(NULL AS ${typed.get(name)})`),
-        simpleCatalog: {
-          name: "warehouse",
-          table: [...tables.values()],
-          builtinFunctionOptions: { languageOptions },
-        },
-        options: { languageOptions, errorMessageMode: "ERROR_MESSAGE_ONE_LINE", defaultTimezone: "UTC" },
-      } as Parameters<typeof client.analyze>[0]);
-      return response?.resolvedStatement;
+      const statement = replaceScriptVariables(sql, typed.keys(), (name) => `CAST(NULL AS ${typed.get(name)})`);
+      return session.analyze(statement, { tables: [...tables.values()] });
     };
 
     const errors: CheckError[] = [];
@@ -296,7 +314,5 @@ export async function checkGraph(graph: CompiledGraph, schemas: Map<string, Sour
       }
     }
     return { statementsChecked, actionsChecked, errors };
-  } finally {
-    server.kill("SIGKILL");
-  }
+  });
 }

@@ -4,7 +4,11 @@ import { dirname, join, resolve } from "node:path";
 import { sql } from "kysely";
 import type { Command } from "commander";
 import { print, summaryLine, type GlobalOptions, type GraphRunCliOptions } from "../cli.ts";
+import { ACCESS_TOKEN_ENV, bigQueryClient } from "../clients/bigquery.ts";
+import { loadConfig } from "../config/config.ts";
+import { loadSourceSchemas } from "../contracts/source-schema.ts";
 import { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
+import { landConfigToBigQuery } from "../land/bigquery-config.ts";
 import { DEFAULT_GENERATE_OPTIONS, generateConfig, generateGcpExport } from "../generate/gcp.ts";
 import type { FileLandingResult } from "../land/landing.ts";
 import { landData, runPipeline } from "../pipeline.ts";
@@ -131,10 +135,31 @@ function addReportOptions(command: Command): Command {
 export function registerPipelineCommands(program: Command, globals: () => GlobalOptions, addGraphRunOptions: (command: Command) => Command): void {
   program
     .command("land")
-    .description("Validate config/ and land every vendor extract under --data into the raw schema (re-landing a file adds nothing).")
+    .description(
+      "Validate config/ and land every vendor extract under --data into the raw schema (re-landing a file adds nothing).\n" +
+        "With --target bigquery, replace the raw.ref_* config tables in BigQuery instead (the Google export is read in place there);\n" +
+        `credentials come from ${ACCESS_TOKEN_ENV} or Google's Application Default Credentials.`,
+    )
     .requiredOption("-d, --data <dir>", "data directory: DIR/config/*.json, DIR/gcp/reseller_billing_detailed_export_v1/*.json[.gz]|*.parquet")
-    .action(async (opts: { data: string }) => {
+    .option("--target <duckdb|bigquery>", "where to land", "duckdb")
+    .option("--bq-project <id>", "BigQuery project of the warehouse (with --target bigquery)")
+    .option("--bq-dataset <name>", "BigQuery dataset of the raw tables", "raw")
+    .option("--bq-location <location>", "BigQuery location, e.g. asia-northeast3")
+    .action(async (opts: { data: string; target: string; bqProject?: string; bqDataset: string; bqLocation?: string }) => {
       const global = globals();
+      if (opts.target === "bigquery") {
+        if (!opts.bqProject) throw new Error("--target bigquery needs --bq-project");
+        const config = loadConfig(resolve(opts.data));
+        const client = bigQueryClient({ projectId: opts.bqProject, location: opts.bqLocation });
+        const tables: { table: string; rows: number }[] = [];
+        await landConfigToBigQuery(client, opts.bqProject, opts.bqDataset, config, loadSourceSchemas(global.project), (table, rows) => {
+          tables.push({ table, rows });
+          if (!global.json) process.stdout.write(`  replaced ${table}: ${rows} rows\n`);
+        });
+        print(global, `Config landed in BigQuery (${tables.length} tables).`, { tables });
+        return;
+      }
+      if (opts.target !== "duckdb") throw new Error(`--target must be duckdb or bigquery, got "${opts.target}"`);
       await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
       const summary = await landData(warehouse, global.project, resolve(opts.data), randomUUID(), {
         onFile: (f) => {

@@ -95,14 +95,18 @@ export function loadConfig(dataDir: string): WarehouseConfig {
   return config;
 }
 
-/** Replaces the raw.ref_* tables with the current config so SQL can join it. */
-export async function landConfig(warehouse: DuckDbWarehouse, projectDir: string, config: WarehouseConfig): Promise<void> {
-  const schemas = loadSourceSchemas(projectDir);
-  const mapping = config.customers.customers.flatMap((c) => [
-    ...c.gcp.customer_names.map((v) => ({ match_field: "customer_name", match_value: v })),
-    ...c.gcp.customer_correlation_ids.map((v) => ({ match_field: "customer_correlation_id", match_value: v })),
-    ...c.gcp.billing_account_ids.map((v) => ({ match_field: "billing_account_id", match_value: v })),
-  ].map((m) => ({ customer_id: c.customer_id, customer_name: c.customer_name, source_system: "gcp_channel", ...m })));
+export type RefTableName = "ref_customer_mapping" | "ref_fx_rate" | "ref_settings";
+export const REF_TABLES: RefTableName[] = ["ref_customer_mapping", "ref_fx_rate", "ref_settings"];
+
+/** The rows of the raw.ref_* tables for a config (the same rows on DuckDB and BigQuery). */
+export function configRows(config: WarehouseConfig) {
+  const mapping = config.customers.customers.flatMap((c) =>
+    [
+      ...c.gcp.customer_names.map((v) => ({ match_field: "customer_name", match_value: v })),
+      ...c.gcp.customer_correlation_ids.map((v) => ({ match_field: "customer_correlation_id", match_value: v })),
+      ...c.gcp.billing_account_ids.map((v) => ({ match_field: "billing_account_id", match_value: v })),
+    ].map((m) => ({ customer_id: c.customer_id, customer_name: c.customer_name, source_system: "gcp_channel", ...m })),
+  );
   const rates = config.fxRates.rates.map((r) => ({
     from_currency: r.from,
     to_currency: r.to,
@@ -111,19 +115,25 @@ export async function landConfig(warehouse: DuckDbWarehouse, projectDir: string,
     rate_source: r.source,
   }));
   const settings = Object.entries(config.settings).map(([setting, value]) => ({ setting, value: String(value) }));
+  return { ref_customer_mapping: mapping, ref_fx_rate: rates, ref_settings: settings };
+}
 
+/** Replaces the raw.ref_* tables with the current config so SQL can join it. */
+export async function landConfig(warehouse: DuckDbWarehouse, projectDir: string, config: WarehouseConfig): Promise<void> {
+  const schemas = loadSourceSchemas(projectDir);
+  const rows = configRows(config);
   await warehouse.ensureSchema("raw");
   await warehouse.exec("BEGIN TRANSACTION");
   try {
-    for (const table of ["ref_customer_mapping", "ref_fx_rate", "ref_settings"] as const) {
+    for (const table of REF_TABLES) {
       const schema = schemas.get(table);
       if (!schema) throw new Error(`includes/schemas/${table}.json is missing`);
       await warehouse.exec(rawTableDdl(table, schema.fields, false));
       await warehouse.exec(`DELETE FROM raw.${table}`);
     }
-    if (mapping.length > 0) await warehouse.db.insertInto("raw.ref_customer_mapping").values(mapping).execute();
-    if (rates.length > 0) await warehouse.db.insertInto("raw.ref_fx_rate").values(rates).execute();
-    await warehouse.db.insertInto("raw.ref_settings").values(settings).execute();
+    if (rows.ref_customer_mapping.length > 0) await warehouse.db.insertInto("raw.ref_customer_mapping").values(rows.ref_customer_mapping).execute();
+    if (rows.ref_fx_rate.length > 0) await warehouse.db.insertInto("raw.ref_fx_rate").values(rows.ref_fx_rate).execute();
+    await warehouse.db.insertInto("raw.ref_settings").values(rows.ref_settings).execute();
     await warehouse.exec("COMMIT");
   } catch (error) {
     await warehouse.exec("ROLLBACK");
