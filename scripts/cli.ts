@@ -132,9 +132,9 @@ export function buildProgram(): Command {
   ).action(async (opts: GraphRunCliOptions) => {
     const global = globals();
     await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
-    const summary = await compileAndRun(global, opts, warehouse);
-    print(global, summaryLine(summary), summary);
-    if (!summary.ok) process.exitCode = 1;
+      const summary = await compileAndRun(global, opts, warehouse);
+      print(global, summaryLine(summary), summary);
+      if (!summary.ok) process.exitCode = 1;
     });
   });
 
@@ -150,16 +150,16 @@ export function buildProgram(): Command {
         return;
       }
       await DuckDbWarehouse.using(":memory:", async (warehouse) => {
-      const summary = await runGraph(warehouse, graph, {
-        actions: graph.tests.map((t) => t.name),
-        includeTests: true,
-        onAction: (result, index, total) => {
-          if (!global.json) process.stdout.write(`${formatActionLine(result, index, total)}\n`);
-        },
-      });
-      const passed = summary.results.filter((r) => r.status === "success").length;
-      print(global, `${passed} of ${graph.tests.length} unit tests passed.`, summary);
-      if (!summary.ok) process.exitCode = 1;
+        const summary = await runGraph(warehouse, graph, {
+          actions: graph.tests.map((t) => t.name),
+          includeTests: true,
+          onAction: (result, index, total) => {
+            if (!global.json) process.stdout.write(`${formatActionLine(result, index, total)}\n`);
+          },
+        });
+        const passed = summary.results.filter((r) => r.status === "success").length;
+        print(global, `${passed} of ${graph.tests.length} unit tests passed.`, summary);
+        if (!summary.ok) process.exitCode = 1;
       });
     });
 
@@ -171,9 +171,9 @@ export function buildProgram(): Command {
     .action(async (opts: { runId?: string; limit: string }) => {
       const global = globals();
       await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
-      const rows = (await readRunLog(warehouse, opts.runId)).slice(0, Number(opts.limit));
-      const lines = rows.map((r) => `${r.started_at}  ${r.run_id.slice(0, 8)}  ${r.status.padEnd(7)} ${r.action_type.padEnd(11)} ${r.action}  ${r.rows_written ?? ""}`);
-      print(global, lines.join("\n") || "No runs yet.", rows);
+        const rows = (await readRunLog(warehouse, opts.runId)).slice(0, Number(opts.limit));
+        const lines = rows.map((r) => `${r.started_at}  ${r.run_id.slice(0, 8)}  ${r.status.padEnd(7)} ${r.action_type.padEnd(11)} ${r.action}  ${r.rows_written ?? ""}`);
+        print(global, lines.join("\n") || "No runs yet.", rows);
       });
     });
 

@@ -6,7 +6,7 @@ const STATUS_MARK: Record<ActionResult["status"], string> = { success: "ok", fai
 /** One progress line per action: `[ 3/21] table      core.fct_billing_line  ok  1,234 rows  0.41s`. */
 export function formatActionLine(result: ActionResult, index: number, total: number): string {
   const width = String(total).length;
-  const rows = result.rowsWritten === undefined ? "" : `  ${result.rowsWritten.toLocaleString("en-US")} rows`;
+  const rows = result.rowsWritten === undefined || result.kind === "assertion" ? "" : `  ${result.rowsWritten.toLocaleString("en-US")} rows`;
   const mode = result.mode && result.mode !== "create" && result.mode !== "assertion" ? ` (${result.mode})` : "";
   const head = `[${String(index).padStart(width)}/${total}] ${result.kind.padEnd(11)} ${result.name}${mode}`;
   const line = `${head}  ${STATUS_MARK[result.status]}${rows}  ${result.seconds.toFixed(2)}s`;

@@ -31,9 +31,22 @@ function generateSampleData(dataDir: string, opts: { months: string; linesPerDay
   return { rows: generated.rows, files: generated.files.map((f) => resolve(f)) };
 }
 
-const fileLine = (f: FileLandingResult) =>
-  `  ${f.status === "landed" ? "landed" : "skipped (already landed)"}  ${f.file}` +
-  (f.status === "landed" ? `  ${f.rowsLanded} rows${f.rowsQuarantined ? `, ${f.rowsQuarantined} quarantined (see raw.quarantine)` : ""}` : "");
+/**
+ * Landing progress: a line for every file with quarantined rows (they need a look), and a running
+ * count every 10 files so long landings show they are moving.
+ */
+function landingProgress(say: (text: string) => void): (f: FileLandingResult) => void {
+  let files = 0;
+  let rows = 0;
+  let skipped = 0;
+  return (f) => {
+    files++;
+    rows += f.rowsLanded;
+    if (f.status === "already landed") skipped++;
+    if (f.rowsQuarantined > 0) say(`  ${f.file}: ${f.rowsLanded} rows landed, ${f.rowsQuarantined} quarantined (see raw.quarantine)`);
+    if (files % 10 === 0) say(`  ${files} files read: ${rows.toLocaleString("en-US")} rows landed${skipped ? `, ${skipped} files landed before` : ""}`);
+  };
+}
 
 function writeReport(report: MarginReport, format: ReportFormat, lang: ReportLanguage, out: string): string {
   const path = resolve(out);
@@ -100,14 +113,15 @@ async function runPipelineCommand(global: GlobalOptions, opts: PipelineCliOption
         graphOptions: { fullRefresh: opts.fullRefresh, actions: opts.actions, tags: opts.tags, includeDependencies: opts.includeDeps, includeDependents: opts.includeDependents, includeTests: opts.tests !== false },
       },
       {
-        onFile: (f) => say(fileLine(f)),
+        onFile: landingProgress(say),
         onAction: (r, i, n) => say(formatActionLine(r, i, n)),
         onLateRows: (n) => {
           if (n > 0) say(`${n} landed rows are older than core.fct_billing_line's export_time watermark: rebuilding it (full refresh).`);
         },
       },
     );
-    say(`Landed ${result.land.rowsLanded} rows (${result.land.rowsQuarantined} quarantined) from ${result.land.files.filter((f) => f.status === "landed").length} new files.`);
+    const newFiles = result.land.files.filter((f) => f.status === "landed").length;
+    say(`Landed ${result.land.rowsLanded} rows (${result.land.rowsQuarantined} quarantined) from ${newFiles} new files; ${result.land.files.length - newFiles} files were landed before.`);
     say(summaryLine(result.run));
     let reports: { paths: string[]; report: MarginReport } | undefined;
     if (result.run.ok) {
@@ -161,12 +175,12 @@ export function registerPipelineCommands(program: Command, globals: () => Global
       }
       if (opts.target !== "duckdb") throw new Error(`--target must be duckdb or bigquery, got "${opts.target}"`);
       await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
-      const summary = await landData(warehouse, global.project, resolve(opts.data), randomUUID(), {
-        onFile: (f) => {
-          if (!global.json) process.stdout.write(`${fileLine(f)}\n`);
-        },
-      });
-      print(global, `Landed ${summary.rowsLanded} rows, quarantined ${summary.rowsQuarantined}, from ${summary.files.length} files.`, summary);
+        const summary = await landData(warehouse, global.project, resolve(opts.data), randomUUID(), {
+          onFile: landingProgress((text) => {
+            if (!global.json) process.stdout.write(`${text}\n`);
+          }),
+        });
+        print(global, `Landed ${summary.rowsLanded} rows, quarantined ${summary.rowsQuarantined}, from ${summary.files.length} files.`, summary);
       });
     });
 
@@ -220,9 +234,9 @@ export function registerPipelineCommands(program: Command, globals: () => Global
       if (!["html", "csv", "json"].includes(opts.format)) throw new ReportError(`--format must be html, csv or json, got "${opts.format}"`);
       if (!["en", "ko"].includes(opts.lang)) throw new ReportError(`--lang must be en or ko, got "${opts.lang}"`);
       await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
-      const data = await loadMarginReport(warehouse, opts.month);
-      const path = writeReport(data, opts.format as ReportFormat, opts.lang as ReportLanguage, opts.out ?? join("reports", `margin_${opts.month}.${opts.format}`));
-      print(global, `${marginSummary(data)}\nWrote ${path}`, { path, totals: data.totals });
+        const data = await loadMarginReport(warehouse, opts.month);
+        const path = writeReport(data, opts.format as ReportFormat, opts.lang as ReportLanguage, opts.out ?? join("reports", `margin_${opts.month}.${opts.format}`));
+        print(global, `${marginSummary(data)}\nWrote ${path}`, { path, totals: data.totals });
       });
     });
 }

@@ -269,7 +269,8 @@ async function stageNdjson(
   let rowsLanded = 0;
   try {
     for await (const batch of lineBatches(file)) for (const rawLine of batch) {
-      const line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
+      let line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
+      if (lineNumber === 0 && line.startsWith("\uFEFF")) line = line.slice(1);
       lineNumber++;
       if (line.trim() === "") continue;
       let parsed: unknown;

@@ -92,6 +92,12 @@ describe("landing Google export extracts", () => {
     expect(manifest).toEqual([{ rows_landed: "1", rows_quarantined: "4" }]);
   });
 
+  it("reads a file that starts with a UTF-8 byte order mark and has CRLF line ends", async () => {
+    writeFileSync(join(exportDir, "bom.json"), `\uFEFF${line()}\r\n${line()}\r\n`);
+    const [result] = await land();
+    expect(result).toMatchObject({ rowsLanded: 2, rowsQuarantined: 0 });
+  });
+
   it("adds nothing when the same files are landed again", async () => {
     writeFileSync(join(exportDir, "a.json.gz"), gzipSync(`${line()}\n`));
     await land();
