@@ -43,7 +43,7 @@ function landingProgress(say: (text: string) => void): (f: FileLandingResult) =>
     files++;
     rows += f.rowsLanded;
     if (f.status === "already landed") skipped++;
-    if (f.rowsQuarantined > 0) say(`  ${f.file}: ${f.rowsLanded} rows landed, ${f.rowsQuarantined} quarantined (see raw.quarantine)`);
+    if (f.rowsQuarantined > 0) say(`  ${f.file}: ${f.rowsLanded} rows landed, ${f.rowsQuarantined} quarantined (rbw quarantine --file ${f.file})`);
     if (files % 10 === 0) say(`  ${files} files read: ${rows.toLocaleString("en-US")} rows landed${skipped ? `, ${skipped} files landed before` : ""}`);
   };
 }
@@ -220,6 +220,32 @@ export function registerPipelineCommands(program: Command, globals: () => Global
     const generated = generateSampleData(opts.data, opts);
     await runPipelineCommand(global, opts, global.json ? undefined : `Generated ${generated.rows} Google export rows in ${generated.files.length} daily files under ${resolve(opts.data)}`);
   });
+
+  program
+    .command("quarantine")
+    .description("List rows that could not be landed, with their file, row number, field and reason (raw.quarantine).")
+    .option("--file <path>", "only rows of this file (as printed by land)")
+    .option("--limit <n>", "at most this many rows", "50")
+    .action(async (opts: { file?: string; limit: string }) => {
+      const global = globals();
+      await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
+        if ((await warehouse.relationKind("raw", "quarantine")) !== "table") {
+          print(global, "Nothing has been landed yet.", []);
+          return;
+        }
+        let query = warehouse.db
+          .selectFrom("raw.quarantine")
+          .select(["file_path", "row_number", "field", "reason", "raw_record", "quarantined_at"])
+          .orderBy("quarantined_at", "desc")
+          .orderBy("file_path")
+          .orderBy("row_number")
+          .limit(Number(opts.limit));
+        if (opts.file) query = query.where("file_path", "=", opts.file);
+        const rows = await query.execute();
+        const lines = rows.map((r) => `${r.file_path}:${r.row_number}  ${r.field ?? "(row)"}  ${r.reason}`);
+        print(global, lines.join("\n") || "No quarantined rows.", rows);
+      });
+    });
 
   const report = program.command("report").description("Reports read from the marts.");
   report

@@ -67,6 +67,23 @@ describe("rbw command line", () => {
     expect(readFileSync(join(reports, "ko.html"), "utf8")).toContain("고객별 마진");
   });
 
+  it("lands a bad row into quarantine and lists it with file, row, field and reason", () => {
+    const data = join(work, "bad-data");
+    cpSync(join(REPO_ROOT, "tests/fixtures/gcp-golden"), data, { recursive: true });
+    const extract = join(data, "gcp/reseller_billing_detailed_export_v1/reseller_billing_detailed_export_v1_20261101.json");
+    const lines = readFileSync(extract, "utf8").trim().split("\n");
+    lines.push(lines[0].replace('"cost": "100.00"', '"cost": "one hundred"'));
+    writeFileSync(extract, `${lines.join("\n")}\n`);
+    const warehouse = join(work, "bad.duckdb");
+    const land = rbw(["--warehouse", warehouse, "land", "--data", data]);
+    expect(land.status).toBe(0);
+    expect(land.stdout).toContain("reseller_billing_detailed_export_v1_20261101.json: 7 rows landed, 1 quarantined (rbw quarantine --file ");
+    const quarantine = rbw(["--warehouse", warehouse, "quarantine"]);
+    expect(quarantine.stdout.trim()).toBe(
+      'gcp/reseller_billing_detailed_export_v1/reseller_billing_detailed_export_v1_20261101.json:8  cost  cost: "one hundred" is not a NUMERIC (at most 29 integer and 9 decimal digits)',
+    );
+  });
+
   it("gives a clear error for a missing config and exits 1", () => {
     const run = rbw(["--warehouse", join(work, "x.duckdb"), "land", "--data", work]);
     expect(run.status).toBe(1);
