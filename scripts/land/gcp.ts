@@ -27,10 +27,17 @@ export function normalizeAdjustments(record: Record<string, unknown>): Record<st
   };
 }
 
+/** invoice.month is the billing period of every Google line: it must be a real YYYYMM month. */
+export function checkInvoiceMonth(record: Record<string, unknown>): { field: string; reason: string } | undefined {
+  const month = (record.invoice as { month?: unknown } | null)?.month;
+  if (typeof month === "string" && /^\d{4}(0[1-9]|1[0-2])$/.test(month)) return undefined;
+  return { field: "invoice.month", reason: `invoice.month: ${JSON.stringify(month)} is not a YYYYMM month` };
+}
+
 export function gcpLandingTarget(projectDir: string): LandingTarget {
   const schema = loadSourceSchemas(projectDir).get(GCP_EXPORT_TABLE);
   if (!schema) throw new Error(`includes/schemas/${GCP_EXPORT_TABLE}.json is missing`);
-  return { sourceSystem: "gcp_channel", table: GCP_EXPORT_TABLE, fields: schema.fields, normalize: normalizeAdjustments };
+  return { sourceSystem: "gcp_channel", table: GCP_EXPORT_TABLE, fields: schema.fields, normalize: normalizeAdjustments, check: checkInvoiceMonth };
 }
 
 /** Lands every Google export extract (`bq extract` NDJSON, gzipped or not, or Parquet) under DATA/gcp/. */

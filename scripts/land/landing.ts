@@ -28,6 +28,8 @@ export interface LandingTarget {
   fields: SchemaField[];
   /** Vendor-specific clean-up applied to each parsed record before validation. */
   normalize?: (record: Record<string, unknown>) => Record<string, unknown>;
+  /** Vendor rules beyond the schema's types, checked on the validated record. */
+  check?: (record: Record<string, unknown>) => { field: string; reason: string } | undefined;
 }
 
 export interface FileLandingResult {
@@ -148,13 +150,15 @@ export async function landFiles(warehouse: DuckDbWarehouse, target: LandingTarge
         continue;
       }
       seen.add(checksum);
+      const stagingFile = join(stagingDir, `${index}-${basename(file)}.ndjson`);
+      let staged: StagedFile;
       if (file.endsWith(".parquet")) {
-        await commit();
+        // Parquet is read through DuckDB, so the previous batch must be committed first.
         await committing;
-        report(await landParquet(warehouse, target, file, path, checksum, context));
-        continue;
+        staged = await stageRecords(target, path, checksum, context, stagingFile, await parquetAsJsonLines(warehouse, target, file, path), "Parquet");
+      } else {
+        staged = await stageRecords(target, path, checksum, context, stagingFile, lineBatches(file), file.endsWith(".gz") ? "gzipped NDJSON" : "NDJSON");
       }
-      const staged = await stageNdjson(target, file, path, checksum, context, join(stagingDir, `${index}-${basename(file)}.ndjson`));
       batch.push(staged);
       batchRows += staged.rowsLanded;
       if (batchRows >= BATCH_ROWS) await commit();
@@ -245,13 +249,18 @@ async function* lineBatches(file: string): AsyncGenerator<string[]> {
   if (last !== "") yield [last];
 }
 
-async function stageNdjson(
+/**
+ * Validates records (one JSON object per line) against the source schema and the vendor's rules and
+ * writes the good ones, with their lineage, to a staging file; bad ones are kept for the quarantine.
+ */
+async function stageRecords(
   target: LandingTarget,
-  file: string,
   path: string,
   checksum: string,
   context: LandingContext,
   stagingFile: string,
+  source: AsyncIterable<string[]>,
+  format: string,
 ): Promise<StagedFile> {
   const validator = recordValidator(target.fields);
   const known = new Set(target.fields.map((f) => f.name));
@@ -268,7 +277,7 @@ async function stageNdjson(
   let lineNumber = 0;
   let rowsLanded = 0;
   try {
-    for await (const batch of lineBatches(file)) for (const rawLine of batch) {
+    for await (const batch of source) for (const rawLine of batch) {
       let line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
       if (lineNumber === 0 && line.startsWith("\uFEFF")) line = line.slice(1);
       lineNumber++;
@@ -291,6 +300,11 @@ async function stageNdjson(
         quarantined.push({ row_number: lineNumber, field: problem.field, reason: problem.reason, raw_record: line });
         continue;
       }
+      const broken = target.check?.(checked.data);
+      if (broken) {
+        quarantined.push({ row_number: lineNumber, field: broken.field, reason: broken.reason, raw_record: line });
+        continue;
+      }
       const row: Record<string, unknown> = {};
       const extra: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(checked.data)) (known.has(key) ? row : extra)[key] = value;
@@ -305,7 +319,8 @@ async function stageNdjson(
     }
     await flush();
   } catch (error) {
-    throw new SourceFormatError(path, `cannot be read as ${file.endsWith(".gz") ? "gzipped " : ""}NDJSON (line ${lineNumber + 1}): ${(error as Error).message}`);
+    if (error instanceof SourceFormatError) throw error;
+    throw new SourceFormatError(path, `cannot be read as ${format} (row ${lineNumber + 1}): ${(error as Error).message}`);
   } finally {
     out.end();
     await finished(out);
@@ -330,49 +345,15 @@ async function commitStaged(warehouse: DuckDbWarehouse, target: LandingTarget, s
   return staged.map((f) => ({ file: f.path, status: "landed", rowsLanded: f.rowsLanded, rowsQuarantined: f.quarantined.length, checksum: f.checksum }));
 }
 
-async function landParquet(
-  warehouse: DuckDbWarehouse,
-  target: LandingTarget,
-  file: string,
-  path: string,
-  checksum: string,
-  context: LandingContext,
-): Promise<FileLandingResult> {
+/** A Parquet extract's rows as JSON lines (DuckDB writes DECIMAL as exact number text), after checking its columns. */
+async function parquetAsJsonLines(warehouse: DuckDbWarehouse, target: LandingTarget, file: string, path: string): Promise<AsyncIterable<string[]>> {
   let present: string[];
   try {
     present = (await warehouse.query<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet($1)`, [file])).map((r) => r.column_name);
   } catch (error) {
     throw new SourceFormatError(path, `cannot be read as Parquet: ${(error as Error).message}`);
   }
-  const missing = target.fields.filter((f) => f.mode === "REQUIRED" && !present.includes(f.name));
-  if (missing.length > 0) {
-    throw new SourceFormatError(path, `required field ${missing[0].name} is missing from the file`, missing[0].name);
-  }
-  const known = new Set(target.fields.map((f) => f.name));
-  const extras = present.filter((c) => !known.has(c) && c !== "file_row_number");
-  const select = target.fields.map((f) =>
-    present.includes(f.name) ? `CAST(${quoteIdent(f.name)} AS ${duckDbType(f)}) AS ${quoteIdent(f.name)}` : `CAST(NULL AS ${duckDbType(f)}) AS ${quoteIdent(f.name)}`,
-  );
-  const extra = extras.length > 0 ? `to_json(struct_pack(${extras.map((c) => `${quoteIdent(c)} := ${quoteIdent(c)}`).join(", ")}))` : "NULL";
-  const requiredNull = target.fields.filter((f) => f.mode === "REQUIRED").map((f) => `${quoteIdent(f.name)} IS NULL`);
-  const firstNull = requiredNull.length > 0 ? `CASE ${target.fields.filter((f) => f.mode === "REQUIRED").map((f) => `WHEN ${quoteIdent(f.name)} IS NULL THEN '${f.name}'`).join(" ")} END` : "NULL";
-  const source = `(SELECT ${select.join(", ")}, ${extra} AS _extra, file_row_number + 1 AS _row, ${firstNull} AS _null_field FROM read_parquet($1, file_row_number = true))`;
-  const loadedAt = new Date().toISOString();
-  let rowsLanded = 0;
-  let quarantined: QuarantinedRow[] = [];
-  await inTransaction(warehouse, async () => {
-    rowsLanded = await warehouse.exec(
-      `INSERT INTO ${qualified("raw", target.table)} BY NAME
-       SELECT * EXCLUDE (_row, _null_field), $2 AS _source_file, _row AS _source_line, $3 AS _run_id, CAST($4 AS TIMESTAMPTZ) AS _loaded_at
-       FROM ${source} WHERE _null_field IS NULL`,
-      [file, path, context.runId, loadedAt],
-    );
-    const bad = await warehouse.query<{ row: string; field: string; raw: string }>(
-      `SELECT _row::VARCHAR AS row, _null_field AS field, to_json(src)::VARCHAR AS raw FROM ${source} AS src WHERE _null_field IS NOT NULL`,
-      [file],
-    );
-    quarantined = bad.map((b) => ({ row_number: Number(b.row), field: b.field, reason: `required field ${b.field} is missing`, raw_record: b.raw }));
-    await recordFile(warehouse, target, path, checksum, context, rowsLanded, quarantined);
-  });
-  return { file: path, status: "landed", rowsLanded, rowsQuarantined: quarantined.length, checksum };
+  const missing = target.fields.find((f) => f.mode === "REQUIRED" && !present.includes(f.name));
+  if (missing) throw new SourceFormatError(path, `required field ${missing.name} is missing from the file`, missing.name);
+  return warehouse.streamText(`SELECT to_json(p)::VARCHAR FROM read_parquet($1) AS p`, [file]);
 }

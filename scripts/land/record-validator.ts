@@ -34,13 +34,14 @@ export function toNumericText(value: string): string | undefined {
   return negative && /[1-9]/.test(text) ? `-${text}` : text;
 }
 
-const BQ_TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d{1,6})?\s*(UTC|Z|[+-]\d{2}:?\d{2})?$/;
+const BQ_TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d{1,6})?\s*(UTC|Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /** BigQuery extract timestamps (`2024-01-01 10:00:00.123 UTC`) and ISO-8601 -> ISO UTC text. */
 export function toTimestampText(value: string): string | undefined {
   const m = BQ_TIMESTAMP.exec(value.trim());
   if (!m) return undefined;
-  const zone = !m[4] || m[4] === "UTC" || m[4] === "Z" ? "Z" : m[4];
+  const offset = m[4] ?? "Z";
+  const zone = offset === "UTC" || offset === "Z" ? "Z" : `${offset.slice(0, 3)}:${offset.slice(3).replace(":", "") || "00"}`;
   const date = new Date(`${m[1]}T${m[2]}${zone}`);
   if (Number.isNaN(date.getTime())) return undefined;
   const micros = (m[3] ?? ".").slice(1).padEnd(6, "0");

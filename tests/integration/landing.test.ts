@@ -77,19 +77,29 @@ describe("landing Google export extracts", () => {
     const { cost: _omit, ...withoutCost } = JSON.parse(line()) as Record<string, unknown>;
     writeFileSync(
       join(exportDir, "c.json"),
-      [line(), JSON.stringify(withoutCost), "{not json", line({ cost: "12.1234567891" }), line({ export_time: "yesterday" })].join("\n"),
+      [
+        line(),
+        JSON.stringify(withoutCost),
+        "{not json",
+        line({ cost: "12.1234567891" }),
+        line({ export_time: "yesterday" }),
+        line({ invoice: { month: "2026-10" } }),
+        line({ invoice: null }),
+      ].join("\n"),
     );
     const [result] = await land();
-    expect(result).toMatchObject({ rowsLanded: 1, rowsQuarantined: 4 });
+    expect(result).toMatchObject({ rowsLanded: 1, rowsQuarantined: 6 });
     const quarantine = await warehouse.db.selectFrom("raw.quarantine").select(["file_path", "row_number", "field", "reason"]).orderBy("row_number").execute();
     expect(quarantine).toEqual([
       { file_path: `${GCP_EXPORT_DIR}/c.json`, row_number: "2", field: "cost", reason: "required field cost is missing" },
       { file_path: `${GCP_EXPORT_DIR}/c.json`, row_number: "3", field: null, reason: expect.stringMatching(/^line is not valid JSON/) },
       { file_path: `${GCP_EXPORT_DIR}/c.json`, row_number: "4", field: "cost", reason: 'cost: "12.1234567891" is not a NUMERIC (at most 29 integer and 9 decimal digits)' },
       { file_path: `${GCP_EXPORT_DIR}/c.json`, row_number: "5", field: "export_time", reason: expect.stringContaining('"yesterday" is not a timestamp') },
+      { file_path: `${GCP_EXPORT_DIR}/c.json`, row_number: "6", field: "invoice.month", reason: 'invoice.month: "2026-10" is not a YYYYMM month' },
+      { file_path: `${GCP_EXPORT_DIR}/c.json`, row_number: "7", field: "invoice", reason: "required field invoice is missing" },
     ]);
     const manifest = await warehouse.db.selectFrom("raw.load_manifest").select(["rows_landed", "rows_quarantined"]).execute();
-    expect(manifest).toEqual([{ rows_landed: "1", rows_quarantined: "4" }]);
+    expect(manifest).toEqual([{ rows_landed: "1", rows_quarantined: "6" }]);
   });
 
   it("reads a file that starts with a UTF-8 byte order mark and has CRLF line ends", async () => {

@@ -27,6 +27,8 @@ describe("exact parsing of export values", () => {
     expect(toTimestampText("2026-10-01 10:00:00.123456 UTC")).toBe("2026-10-01T10:00:00.123456Z");
     expect(toTimestampText("2026-10-01T10:00:00Z")).toBe("2026-10-01T10:00:00.000000Z");
     expect(toTimestampText("2026-10-01T19:00:00+09:00")).toBe("2026-10-01T10:00:00.000000Z");
+    expect(toTimestampText("2026-10-01 19:00:00+0900")).toBe("2026-10-01T10:00:00.000000Z");
+    expect(toTimestampText("2026-10-01 10:00:00.5+00")).toBe("2026-10-01T10:00:00.500000Z");
     expect(toTimestampText("10/01/2026")).toBeUndefined();
   });
 

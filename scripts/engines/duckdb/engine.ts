@@ -90,6 +90,17 @@ export class DuckDbWarehouse {
     }
   }
 
+  /** Streams the first column of a query's rows as text, a chunk at a time. */
+  async *streamText(sql: string, params?: DuckDBValue[]): AsyncGenerator<string[]> {
+    let result;
+    try {
+      result = await this.connection.stream(sql, params);
+    } catch (error) {
+      throw new WarehouseQueryError((error as Error).message, sql);
+    }
+    for await (const rows of result.yieldRowsJson()) yield rows.map((row) => String(row[0]));
+  }
+
   async ensureSchema(schema: string): Promise<void> {
     await this.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
   }
