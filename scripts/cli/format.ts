@@ -38,3 +38,23 @@ export function formatCheckResult(result: CheckResult): string {
   for (const error of result.errors) lines.push(`  ${error.action} (${error.fileName}): ${error.message}`);
   return lines.join("\n");
 }
+
+const cellText = (value: unknown) => (value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value));
+
+/** Query rows as an aligned text table (numbers right-aligned). */
+export function rowsAsTable(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return "(no rows)";
+  const columns = Object.keys(rows[0]);
+  const cells = rows.map((row) => columns.map((c) => cellText(row[c])));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
+  const numeric = columns.map((_, i) => cells.every((r) => r[i] === "" || /^-?\d+(\.\d+)?$/.test(r[i])));
+  const line = (values: string[]) => values.map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join("  ").trimEnd();
+  return [line(columns), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line), `(${rows.length} row${rows.length === 1 ? "" : "s"})`].join("\n");
+}
+
+export function rowsAsCsv(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return "";
+  const columns = Object.keys(rows[0]);
+  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  return [columns.join(","), ...rows.map((row) => columns.map((c) => quote(cellText(row[c]))).join(","))].join("\n");
+}

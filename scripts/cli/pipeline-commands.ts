@@ -15,7 +15,8 @@ import { landData, runPipeline } from "../pipeline.ts";
 import { loadMarginReport, ReportError, type MarginReport } from "../report/margin-report.ts";
 import { formatMoney, formatPercent } from "../report/money.ts";
 import { renderCsv, renderHtml, renderJson, type ReportFormat, type ReportLanguage } from "../report/render.ts";
-import { formatActionLine } from "./format.ts";
+import { translateQuery } from "../runner/translate.ts";
+import { formatActionLine, rowsAsCsv, rowsAsTable } from "./format.ts";
 
 export const DEMO_WAREHOUSE_PATH = ".rbw/demo.duckdb";
 
@@ -245,6 +246,30 @@ export function registerPipelineCommands(program: Command, globals: () => Global
         const lines = rows.map((r) => `${r.file_path}:${r.row_number}  ${r.field ?? "(row)"}  ${r.reason}`);
         print(global, lines.join("\n") || "No quarantined rows.", rows);
       });
+    });
+
+  program
+    .command("sql")
+    .description(
+      "Query the warehouse, read-only. DuckDB SQL by default; with --bigquery, BigQuery SQL (backticked names,\n" +
+        "NUMERIC, UNNEST, ...) is translated exactly as the graph runner translates the models.",
+    )
+    .argument("<query>", 'e.g. "SELECT customer_id, SUM(margin) FROM marts.margin_monthly GROUP BY 1"')
+    .option("--bigquery", "the query is BigQuery SQL")
+    .option("-f, --format <table|csv|json>", "output format", "table")
+    .action(async (query: string, opts: { bigquery?: boolean; format: string }) => {
+      const global = globals();
+      if (!["table", "csv", "json"].includes(opts.format)) throw new Error(`--format must be table, csv or json, got "${opts.format}"`);
+      const statement = opts.bigquery ? translateQuery(query) : query;
+      await DuckDbWarehouse.using(
+        global.warehouse,
+        async (warehouse) => {
+          const rows = await warehouse.query(statement);
+          const format = global.json ? "json" : opts.format;
+          process.stdout.write(`${format === "json" ? JSON.stringify(rows, null, 2) : format === "csv" ? rowsAsCsv(rows) : rowsAsTable(rows)}\n`);
+        },
+        { readOnly: true },
+      );
     });
 
   const report = program.command("report").description("Reports read from the marts.");

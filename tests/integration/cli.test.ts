@@ -84,6 +84,23 @@ describe("rbw command line", () => {
     );
   });
 
+  it("answers analysts' SQL read-only, in DuckDB SQL or in BigQuery SQL", () => {
+    const warehouse = join(work, "wh.duckdb");
+    const duck = rbw(["--warehouse", warehouse, "sql", "SELECT customer_id, amount FROM marts.customer_invoice ORDER BY 1"]);
+    expect(duck.status).toBe(0);
+    expect(duck.stdout).toBe(
+      ["customer_id         amount", "-----------  -------------", "c1           133.000000000", "c2             0.000000000", "(2 rows)", ""].join("\n"),
+    );
+    const bq = rbw([
+      "--warehouse", warehouse, "sql", "--bigquery", "--format", "csv",
+      "SELECT invoice.month AS m, SUM(cost) + SUM(IFNULL((SELECT SUM(c.amount) FROM UNNEST(credits) AS c), 0)) AS total FROM `p.raw.reseller_billing_detailed_export_v1` GROUP BY 1",
+    ]);
+    expect(bq.stdout).toBe("m,total\n202610,163.810000001\n");
+    const write = rbw(["--warehouse", warehouse, "sql", "DELETE FROM core.fct_billing_line"]);
+    expect(write.status).toBe(1);
+    expect(write.stderr).toMatch(/read-only/i);
+  });
+
   it("gives a clear error for a missing config and exits 1", () => {
     const run = rbw(["--warehouse", join(work, "x.duckdb"), "land", "--data", work]);
     expect(run.status).toBe(1);

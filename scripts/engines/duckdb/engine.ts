@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { Kysely } from "kysely";
@@ -43,11 +43,12 @@ export class DuckDbWarehouse {
     this.db = new Kysely<WarehouseDatabase>({ dialect: new DuckDbDialect(connection) });
   }
 
-  static async open(path: string = DEFAULT_WAREHOUSE_PATH): Promise<DuckDbWarehouse> {
+  static async open(path: string = DEFAULT_WAREHOUSE_PATH, options: { readOnly?: boolean } = {}): Promise<DuckDbWarehouse> {
+    if (options.readOnly && !existsSync(path)) throw new Error(`There is no warehouse at ${path} yet: run "rbw run" or "rbw demo" first.`);
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path);
+      instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: "READ_ONLY" } : undefined);
     } catch (error) {
       const message = (error as Error).message;
       const holder = /Conflicting lock is held in (.*?) \(PID (\d+)\)/.exec(message);
@@ -62,8 +63,8 @@ export class DuckDbWarehouse {
   }
 
   /** Opens the warehouse for the duration of `work` and always closes it. */
-  static async using<T>(path: string, work: (warehouse: DuckDbWarehouse) => Promise<T>): Promise<T> {
-    const warehouse = await DuckDbWarehouse.open(path);
+  static async using<T>(path: string, work: (warehouse: DuckDbWarehouse) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
+    const warehouse = await DuckDbWarehouse.open(path, options);
     try {
       return await work(warehouse);
     } finally {
