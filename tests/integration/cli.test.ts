@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -99,6 +99,21 @@ describe("rbw command line", () => {
     const write = rbw(["--warehouse", warehouse, "sql", "DELETE FROM core.fct_billing_line"]);
     expect(write.status).toBe(1);
     expect(write.stderr).toMatch(/read-only/i);
+  });
+
+  it("fails the run with exit code 1, naming the failed assertion, its file and failing rows, and writes no report", () => {
+    const data = join(work, "no-fx");
+    cpSync(join(REPO_ROOT, "tests/fixtures/gcp-golden"), data, { recursive: true });
+    writeFileSync(join(data, "config/fx_rates.json"), JSON.stringify({ rates: [] }));
+    const reports = join(work, "no-fx-reports");
+    const run = rbw(["--warehouse", join(work, "no-fx.duckdb"), "run", "--data", data, "--report-dir", reports]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain("assertion   assertions.fx_rates_complete  FAILED");
+    expect(run.stdout).toContain("      file: assertions/fx_rates_complete.sqlx");
+    expect(run.stdout).toContain("      first 1 of 1 failing row:");
+    expect(run.stdout).toContain('{"billing_period":"2026-10-01","currency":"USD","reporting_currency":"KRW","rows_without_rate":"4"}');
+    expect(run.stdout).toContain("The run failed: no report was written.");
+    expect(existsSync(reports)).toBe(false);
   });
 
   it("gives a clear error for a missing config and exits 1", () => {
