@@ -123,20 +123,15 @@ export async function landConfig(warehouse: DuckDbWarehouse, projectDir: string,
   const schemas = loadSourceSchemas(projectDir);
   const rows = configRows(config);
   await warehouse.ensureSchema("raw");
-  await warehouse.exec("BEGIN TRANSACTION");
-  try {
+  await warehouse.transaction(async () => {
     for (const table of REF_TABLES) {
       const schema = schemas.get(table);
       if (!schema) throw new Error(`includes/schemas/${table}.json is missing`);
       await warehouse.exec(rawTableDdl(table, schema.fields, false));
-      await warehouse.exec(`DELETE FROM raw.${table}`);
+      await warehouse.db.deleteFrom(`raw.${table}`).execute();
     }
     if (rows.ref_customer_mapping.length > 0) await warehouse.db.insertInto("raw.ref_customer_mapping").values(rows.ref_customer_mapping).execute();
     if (rows.ref_fx_rate.length > 0) await warehouse.db.insertInto("raw.ref_fx_rate").values(rows.ref_fx_rate).execute();
     await warehouse.db.insertInto("raw.ref_settings").values(rows.ref_settings).execute();
-    await warehouse.exec("COMMIT");
-  } catch (error) {
-    await warehouse.exec("ROLLBACK");
-    throw error;
-  }
+  });
 }

@@ -179,17 +179,6 @@ export async function landFiles(warehouse: DuckDbWarehouse, target: LandingTarge
   return results;
 }
 
-async function inTransaction(warehouse: DuckDbWarehouse, work: () => Promise<void>): Promise<void> {
-  await warehouse.exec("BEGIN TRANSACTION");
-  try {
-    await work();
-    await warehouse.exec("COMMIT");
-  } catch (error) {
-    await warehouse.exec("ROLLBACK");
-    throw error;
-  }
-}
-
 async function recordFile(
   warehouse: DuckDbWarehouse,
   target: LandingTarget,
@@ -333,7 +322,7 @@ async function commitStaged(warehouse: DuckDbWarehouse, target: LandingTarget, s
   const columns = target.fields.map((f) => `${quoteIdent(f.name)}: '${duckDbType(f).replace(/'/g, "''")}'`);
   columns.push(`"_extra": 'JSON'`, `"_source_file": 'VARCHAR'`, `"_source_line": 'BIGINT'`, `"_run_id": 'VARCHAR'`, `"_loaded_at": 'TIMESTAMPTZ'`);
   const withRows = staged.filter((f) => f.rowsLanded > 0).map((f) => f.stagingFile);
-  await inTransaction(warehouse, async () => {
+  await warehouse.transaction(async () => {
     if (withRows.length > 0) {
       const list = withRows.map((f) => `'${f.replace(/'/g, "''")}'`).join(", ");
       await warehouse.exec(

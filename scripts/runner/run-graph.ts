@@ -120,24 +120,18 @@ async function executeAction(warehouse: DuckDbWarehouse, action: GraphAction, op
     const plan = await planAction(action, warehouse, { fullRefresh: options.fullRefresh });
     statements = plan.statements;
     if (options.dryRun) {
-      const extra = plan.failingRowsQuery ? [plan.failingRowsQuery] : [];
+      const extra = plan.failingRows ? [`SELECT * FROM "${plan.failingRows.schema}"."${plan.failingRows.name}"`] : [];
       return { ...base, status: "success", mode: plan.mode, seconds: seconds(), statements: [...statements, ...extra], message: "dry run" };
     }
-    await warehouse.exec("BEGIN TRANSACTION");
     let changed = 0;
-    try {
+    await warehouse.transaction(async () => {
       for (const statement of statements) changed = await warehouse.exec(statement);
-      await warehouse.exec("COMMIT");
-    } catch (error) {
-      await warehouse.exec("ROLLBACK");
-      throw error;
-    }
+    });
 
-    if (plan.mode === "assertion" && plan.failingRowsQuery) {
-      const [{ n }] = await warehouse.query<{ n: string }>(`SELECT COUNT(*)::VARCHAR AS n FROM (${plan.failingRowsQuery})`);
-      const count = Number(n);
+    if (plan.mode === "assertion" && plan.failingRows) {
+      const count = await warehouse.countRows(plan.failingRows.schema, plan.failingRows.name);
       if (count > 0) {
-        const rows = await warehouse.query(`${plan.failingRowsQuery} LIMIT ${MAX_FAILING_ROWS}`);
+        const rows = await warehouse.firstRows(plan.failingRows.schema, plan.failingRows.name, MAX_FAILING_ROWS);
         return {
           ...base,
           status: "failed",
@@ -152,12 +146,7 @@ async function executeAction(warehouse: DuckDbWarehouse, action: GraphAction, op
     }
 
     let rowsWritten: number | undefined = changed;
-    if (plan.mode === "create" && action.kind !== "view") {
-      const [{ n }] = await warehouse.query<{ n: string }>(
-        `SELECT COUNT(*)::VARCHAR AS n FROM "${action.target.schema}"."${action.target.name}"`,
-      );
-      rowsWritten = Number(n);
-    }
+    if (plan.mode === "create" && action.kind !== "view") rowsWritten = await warehouse.countRows(action.target.schema, action.target.name);
     if (action.kind === "view" || plan.mode === "operation") rowsWritten = undefined;
     return { ...base, status: "success", mode: plan.mode, rowsWritten, seconds: seconds() };
   } catch (error) {

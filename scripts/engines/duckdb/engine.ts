@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
-import { Kysely } from "kysely";
+import { Kysely, sql } from "kysely";
 import { DuckDbDialect } from "./kysely-dialect.ts";
 import type { WarehouseDatabase } from "../../contracts/warehouse-tables.ts";
 
@@ -89,6 +89,31 @@ export class DuckDbWarehouse {
     } catch (error) {
       throw new WarehouseQueryError((error as Error).message, sql);
     }
+  }
+
+  /** Runs `work` in one transaction: all of it is committed, or none of it. */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    await this.exec("BEGIN TRANSACTION");
+    try {
+      const result = await work();
+      await this.exec("COMMIT");
+      return result;
+    } catch (error) {
+      await this.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  async countRows(schema: string, name: string): Promise<number> {
+    const row = await this.db
+      .selectFrom(sql.table(`${schema}.${name}`).as("t"))
+      .select(sql<string>`CAST(COUNT(*) AS VARCHAR)`.as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async firstRows(schema: string, name: string, limit: number): Promise<Row[]> {
+    return this.db.selectFrom(sql.table(`${schema}.${name}`).as("t")).selectAll().limit(limit).execute() as Promise<Row[]>;
   }
 
   /** Streams the first column of a query's rows as text, a chunk at a time. */

@@ -18,8 +18,8 @@ export interface ActionPlan {
   statements: string[];
   /** How the action writes: a full build, an incremental MERGE / INSERT, or no table write. */
   mode: "create" | "merge" | "insert" | "operation" | "assertion";
-  /** For assertions: the query whose rows are the failures. */
-  failingRowsQuery?: string;
+  /** For assertions: the view whose rows are the failures. */
+  failingRows?: { schema: string; name: string };
 }
 
 /**
@@ -42,7 +42,7 @@ export async function planAction(action: GraphAction, catalog: CatalogState, opt
     return {
       mode: "assertion",
       statements: [createSchema, `CREATE OR REPLACE VIEW ${target} AS ${query}`],
-      failingRowsQuery: `SELECT * FROM ${target}`,
+      failingRows: { schema, name },
     };
   }
 
