@@ -17,7 +17,7 @@ export interface GlobalOptions {
 
 const list = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((v) => v.trim()).filter(Boolean)];
 
-function parseVars(values: string[]): Record<string, string> {
+export function parseVars(values: string[]): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const pair of values) {
     const [key, ...rest] = pair.split("=");
@@ -77,7 +77,6 @@ function addGraphRunOptions(command: Command): Command {
     .option("--include-deps", "also run the dependencies of the selected actions")
     .option("--include-dependents", "also run everything that depends on the selected actions")
     .option("--full-refresh", "rebuild incremental tables from scratch (protected tables are kept)")
-    .option("--dry-run", "print the DuckDB SQL each action would execute, without running it")
     .option("--no-tests", "skip the Dataform unit tests (tests[]) that run after the actions")
     .option("--vars <key=value>", "Dataform vars for compilation (repeatable)", list);
 }
@@ -87,7 +86,7 @@ export function buildProgram(): Command {
   program
     .name("rbw")
     .description(
-      "Reseller billing warehouse: lands vendor billing data, runs the Dataform graph on embedded DuckDB\n" +
+      "Reseller billing warehouse: lands vendor billing data, runs the Dataform graph on embedded DuckDB " +
         "(or type-checks it for BigQuery) and writes margin reports.",
     )
     .option("-p, --project <dir>", "Dataform project directory", ".")
@@ -128,7 +127,8 @@ export function buildProgram(): Command {
   addGraphRunOptions(
     program
       .command("build")
-      .description("Run the Dataform graph on the DuckDB warehouse without landing data first."),
+      .description("Run the Dataform graph on the DuckDB warehouse without landing data first.")
+      .option("--dry-run", "print the DuckDB SQL each action would execute, without running it"),
   ).action(async (opts: GraphRunCliOptions) => {
     const global = globals();
     await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {

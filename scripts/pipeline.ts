@@ -59,12 +59,12 @@ export async function countLateRows(warehouse: DuckDbWarehouse, runId: string, l
 /** The scheduled job: land new data, run the graph (actions, assertions, unit tests) on DuckDB. */
 export async function runPipeline(
   warehouse: DuckDbWarehouse,
-  options: { projectDir: string; dataDir: string; runId?: string; graphOptions?: Omit<RunOptions, "runId" | "onAction"> },
+  options: { projectDir: string; dataDir: string; runId?: string; vars?: Record<string, string>; graphOptions?: Omit<RunOptions, "runId" | "onAction"> },
   progress: PipelineProgress = {},
 ): Promise<PipelineResult> {
   const runId = options.runId ?? randomUUID();
   const land = await landData(warehouse, options.projectDir, options.dataDir, runId, progress);
-  const graph = await compileProject({ projectDir: options.projectDir, vars: { run_id: runId } });
+  const graph = await compileProject({ projectDir: options.projectDir, vars: { ...options.vars, run_id: runId } });
   const lookback = Number(graph.projectConfig.vars.gcp_export_lookback_days ?? "3");
   const lateRows = land.rowsLanded > 0 ? await countLateRows(warehouse, runId, lookback) : 0;
   const fullRefresh = options.graphOptions?.fullRefresh || lateRows > 0;

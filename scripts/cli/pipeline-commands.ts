@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { sql } from "kysely";
 import type { Command } from "commander";
-import { print, summaryLine, type GlobalOptions, type GraphRunCliOptions } from "../cli.ts";
+import { parseVars, print, summaryLine, type GlobalOptions, type GraphRunCliOptions } from "../cli.ts";
 import { ACCESS_TOKEN_ENV, bigQueryClient } from "../clients/bigquery.ts";
 import { loadConfig } from "../config/config.ts";
 import { loadSourceSchemas } from "../contracts/source-schema.ts";
@@ -111,6 +111,7 @@ async function runPipelineCommand(global: GlobalOptions, opts: PipelineCliOption
       {
         projectDir: global.project,
         dataDir: resolve(opts.data),
+        vars: parseVars(opts.vars ?? []),
         graphOptions: { fullRefresh: opts.fullRefresh, actions: opts.actions, tags: opts.tags, includeDependencies: opts.includeDeps, includeDependents: opts.includeDependents, includeTests: opts.tests !== false },
       },
       {
@@ -151,8 +152,8 @@ export function registerPipelineCommands(program: Command, globals: () => Global
   program
     .command("land")
     .description(
-      "Validate config/ and land every vendor extract under --data into the raw schema (re-landing a file adds nothing).\n" +
-        "With --target bigquery, replace the raw.ref_* config tables in BigQuery instead (the Google export is read in place there);\n" +
+      "Validate config/ and land every vendor extract under --data into the raw schema (re-landing a file adds nothing). " +
+        "With --target bigquery, replace the raw.ref_* config tables in BigQuery instead (the Google export is read in place there); " +
         `credentials come from ${ACCESS_TOKEN_ENV} or Google's Application Default Credentials.`,
     )
     .requiredOption("-d, --data <dir>", "data directory: DIR/config/*.json, DIR/gcp/reseller_billing_detailed_export_v1/*.json[.gz]|*.parquet")
