@@ -1,36 +1,15 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { createReadStream, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
-import { StringDecoder } from "node:string_decoder";
 import { finished } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
 import { duckDbType, type SchemaField } from "../contracts/source-schema.ts";
 import { qualified, quoteIdent, type DuckDbWarehouse } from "../engines/duckdb/engine.ts";
-import { firstProblem, quoteJsonNumbers, recordValidator } from "./record-validator.ts";
+import { lineBatches, SourceFormatError, stageRecords, type LandingTarget, type QuarantinedRow, type StagedFile } from "./stage.ts";
+import { StagePool } from "./stage-pool.ts";
 
-/** A file that cannot be read as the format its name says; nothing of it is landed. */
-export class SourceFormatError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = "SourceFormatError";
-  }
-}
+export { SourceFormatError, type LandingTarget };
 
-export interface LandingTarget {
-  sourceSystem: string;
-  /** Raw table name in the `raw` schema (the vendor's own table name). */
-  table: string;
-  fields: SchemaField[];
-  /** Vendor-specific clean-up applied to each parsed record before validation. */
-  normalize?: (record: Record<string, unknown>) => Record<string, unknown>;
-  /** Vendor rules beyond the schema's types, checked on the validated record. */
-  check?: (record: Record<string, unknown>) => { field: string; reason: string } | undefined;
-}
 
 export interface FileLandingResult {
   file: string;
@@ -45,7 +24,12 @@ export interface LandingContext {
   /** Paths in the manifest and quarantine are stored relative to this folder. */
   dataDir: string;
   onFile?: (result: FileLandingResult) => void;
+  /** Worker threads validating files; by default 2 when there is enough NDJSON to be worth them. */
+  workers?: number;
 }
+
+/** Below this much NDJSON, starting worker threads costs more than it saves. */
+const PARALLEL_FROM_BYTES = 4 * 1024 * 1024;
 
 const LINEAGE_COLUMNS = `_extra JSON, _source_file VARCHAR NOT NULL, _source_line BIGINT NOT NULL, _run_id VARCHAR NOT NULL, _loaded_at TIMESTAMPTZ NOT NULL`;
 
@@ -87,21 +71,7 @@ async function sha256(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-interface QuarantinedRow {
-  row_number: number;
-  field: string | null;
-  reason: string;
-  raw_record: string;
-}
 
-/** Validated NDJSON rows of one file, written to a staging file, waiting to be committed. */
-interface StagedFile {
-  path: string;
-  checksum: string;
-  stagingFile: string;
-  rowsLanded: number;
-  quarantined: QuarantinedRow[];
-}
 
 /** Staged NDJSON is committed in batches: one multi-file read and one transaction per batch. */
 const BATCH_ROWS = 50_000;
@@ -140,24 +110,42 @@ export async function landFiles(warehouse: DuckDbWarehouse, target: LandingTarge
     if (staged.length === 0) return;
     committing = commitStaged(warehouse, target, staged, context).then((committed) => committed.forEach(report));
   };
+  const ndjsonFormat = (file: string) => (file.endsWith(".gz") ? "gzipped NDJSON" : "NDJSON");
+  const ndjsonBytes = files.filter((f) => !f.endsWith(".parquet")).reduce((n, f) => n + statSync(f).size, 0);
+  const workers = context.workers ?? (ndjsonBytes >= PARALLEL_FROM_BYTES ? Math.min(2, availableParallelism()) : 0);
+  const pool = workers > 0 ? new StagePool(workers) : undefined;
   try {
+    // First pass: checksums decide what is new; new NDJSON files start validating on the pool at once.
+    const plan = [];
     for (const [index, file] of files.entries()) {
       const path = relative(context.dataDir, file);
       const checksum = await sha256(file);
-      if (seen.has(checksum)) {
+      const isNew = !seen.has(checksum);
+      seen.add(checksum);
+      const stagingFile = join(stagingDir, `${index}-${basename(file)}.ndjson`);
+      const early =
+        isNew && pool && !file.endsWith(".parquet")
+          ? pool.stage({ target: { sourceSystem: target.sourceSystem, table: target.table, fields: target.fields }, file, path, checksum, runId: context.runId, stagingFile, format: ndjsonFormat(file) })
+          : undefined;
+      early?.catch(() => undefined);
+      plan.push({ file, path, checksum, isNew, stagingFile, early });
+    }
+    // Second pass, in file order: commit batches; a file that cannot be read stops here.
+    for (const { file, path, checksum, isNew, stagingFile, early } of plan) {
+      if (!isNew) {
         await committing;
         report({ file: path, status: "already landed", rowsLanded: 0, rowsQuarantined: 0, checksum });
         continue;
       }
-      seen.add(checksum);
-      const stagingFile = join(stagingDir, `${index}-${basename(file)}.ndjson`);
       let staged: StagedFile;
-      if (file.endsWith(".parquet")) {
+      if (early) {
+        staged = await early;
+      } else if (file.endsWith(".parquet")) {
         // Parquet is read through DuckDB, so the previous batch must be committed first.
         await committing;
         staged = await stageRecords(target, path, checksum, context, stagingFile, await parquetAsJsonLines(warehouse, target, file, path), "Parquet");
       } else {
-        staged = await stageRecords(target, path, checksum, context, stagingFile, lineBatches(file), file.endsWith(".gz") ? "gzipped NDJSON" : "NDJSON");
+        staged = await stageRecords(target, path, checksum, context, stagingFile, lineBatches(file), ndjsonFormat(file));
       }
       batch.push(staged);
       batchRows += staged.rowsLanded;
@@ -174,6 +162,7 @@ export async function landFiles(warehouse: DuckDbWarehouse, target: LandingTarge
     }
     throw error;
   } finally {
+    await pool?.close();
     rmSync(stagingDir, { recursive: true, force: true });
   }
   return results;
@@ -220,101 +209,6 @@ async function recordFile(
       run_id: context.runId,
     })
     .execute();
-}
-
-/** Lines of a (possibly gzipped) text file, a chunk's worth at a time. */
-async function* lineBatches(file: string): AsyncGenerator<string[]> {
-  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
-  const input = file.endsWith(".gz") ? stream.pipe(createGunzip()) : stream;
-  stream.on("error", (e) => input.emit("error", e));
-  const decoder = new StringDecoder("utf8");
-  let rest = "";
-  for await (const chunk of input) {
-    const parts = (rest + decoder.write(chunk as Buffer)).split("\n");
-    rest = parts.pop() ?? "";
-    yield parts;
-  }
-  const last = rest + decoder.end();
-  if (last !== "") yield [last];
-}
-
-/**
- * Validates records (one JSON object per line) against the source schema and the vendor's rules and
- * writes the good ones, with their lineage, to a staging file; bad ones are kept for the quarantine.
- */
-async function stageRecords(
-  target: LandingTarget,
-  path: string,
-  checksum: string,
-  context: LandingContext,
-  stagingFile: string,
-  source: AsyncIterable<string[]>,
-  format: string,
-): Promise<StagedFile> {
-  const validator = recordValidator(target.fields);
-  const known = new Set(target.fields.map((f) => f.name));
-  const out = createWriteStream(stagingFile);
-  const quarantined: QuarantinedRow[] = [];
-  const loadedAt = new Date().toISOString();
-  const pending: string[] = [];
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const chunk = `${pending.join("\n")}\n`;
-    pending.length = 0;
-    if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
-  };
-  let lineNumber = 0;
-  let rowsLanded = 0;
-  try {
-    for await (const batch of source) for (const rawLine of batch) {
-      let line = rawLine.endsWith("\r") ? rawLine.slice(0, -1) : rawLine;
-      if (lineNumber === 0 && line.startsWith("\uFEFF")) line = line.slice(1);
-      lineNumber++;
-      if (line.trim() === "") continue;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(quoteJsonNumbers(line));
-      } catch (error) {
-        quarantined.push({ row_number: lineNumber, field: null, reason: `line is not valid JSON: ${(error as Error).message}`, raw_record: line });
-        continue;
-      }
-      if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-        quarantined.push({ row_number: lineNumber, field: null, reason: "line is not a JSON object", raw_record: line });
-        continue;
-      }
-      const record = target.normalize ? target.normalize(parsed as Record<string, unknown>) : (parsed as Record<string, unknown>);
-      const checked = validator.safeParse(record);
-      if (!checked.success) {
-        const problem = firstProblem(checked.error, record);
-        quarantined.push({ row_number: lineNumber, field: problem.field, reason: problem.reason, raw_record: line });
-        continue;
-      }
-      const broken = target.check?.(checked.data);
-      if (broken) {
-        quarantined.push({ row_number: lineNumber, field: broken.field, reason: broken.reason, raw_record: line });
-        continue;
-      }
-      const row: Record<string, unknown> = {};
-      const extra: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(checked.data)) (known.has(key) ? row : extra)[key] = value;
-      row._extra = Object.keys(extra).length > 0 ? extra : null;
-      row._source_file = path;
-      row._source_line = lineNumber;
-      row._run_id = context.runId;
-      row._loaded_at = loadedAt;
-      pending.push(JSON.stringify(row));
-      rowsLanded++;
-      if (pending.length >= 5000) await flush();
-    }
-    await flush();
-  } catch (error) {
-    if (error instanceof SourceFormatError) throw error;
-    throw new SourceFormatError(path, `cannot be read as ${format} (row ${lineNumber + 1}): ${(error as Error).message}`);
-  } finally {
-    out.end();
-    await finished(out);
-  }
-  return { path, checksum, stagingFile, rowsLanded, quarantined };
 }
 
 /** Loads staged files with one multi-file read, their quarantine and manifest rows, in one transaction. */

@@ -44,7 +44,7 @@ describe("landing Google export extracts", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const land = () => landGcpExport(warehouse, REPO_ROOT, dataDir, { runId: "test-run" });
+  const land = (workers?: number) => landGcpExport(warehouse, REPO_ROOT, dataDir, { runId: "test-run", workers });
   const rawRows = () =>
     warehouse.query<Record<string, string>>(
       `SELECT cost::VARCHAR AS cost, credits[1].amount::VARCHAR AS credit, export_time::VARCHAR AS export_time, _extra::VARCHAR AS extra, _source_file AS file, _source_line::VARCHAR AS line
@@ -137,5 +137,22 @@ describe("landing Google export extracts", () => {
 
     await warehouse.exec(`COPY (SELECT * EXCLUDE (currency) FROM read_json('${join(dataDir, "rows.json")}')) TO '${join(exportDir, "e.parquet")}' (FORMAT parquet)`);
     await expect(land()).rejects.toThrow(`${GCP_EXPORT_DIR}/e.parquet: required field currency is missing from the file`);
+  });
+
+  it("validates on worker threads with the same rows, quarantine and errors", async () => {
+    writeFileSync(join(exportDir, "1.json.gz"), gzipSync(`${line()}\n${line({ cost: 0.1 })}\n`));
+    writeFileSync(join(exportDir, "2.json"), `${line({ invoice: { month: "202613" } })}\n${line()}\n`);
+    writeFileSync(join(exportDir, "3.json"), `${line({ export_time: "2026-10-03T00:00:00Z" })}\n`);
+    writeFileSync(join(exportDir, "4_broken.json.gz"), Buffer.from("not gzip"));
+    await expect(land(2)).rejects.toThrow(`${GCP_EXPORT_DIR}/4_broken.json.gz: cannot be read as gzipped NDJSON`);
+    expect(await rawRows()).toHaveLength(4);
+    const quarantine = await warehouse.db.selectFrom("raw.quarantine").select(["file_path", "row_number", "field", "reason"]).execute();
+    expect(quarantine).toEqual([{ file_path: `${GCP_EXPORT_DIR}/2.json`, row_number: "1", field: "invoice.month", reason: 'invoice.month: "202613" is not a YYYYMM month' }]);
+    const manifest = await warehouse.db.selectFrom("raw.load_manifest").select(["file_path", "rows_landed"]).orderBy("file_path").execute();
+    expect(manifest.map((m) => [m.file_path.split("/").at(-1), m.rows_landed])).toEqual([
+      ["1.json.gz", "2"],
+      ["2.json", "1"],
+      ["3.json", "1"],
+    ]);
   });
 });
