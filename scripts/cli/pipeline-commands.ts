@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { sql } from "kysely";
 import type { Command } from "commander";
@@ -19,6 +19,7 @@ import { translateQuery } from "../runner/translate.ts";
 import { formatActionLine, rowsAsCsv, rowsAsTable } from "./format.ts";
 
 export const DEMO_WAREHOUSE_PATH = ".rbw/demo.duckdb";
+const SAMPLE_MARKER = ".rbw-sample-data";
 
 function generateSampleData(dataDir: string, opts: { months: string; linesPerDay: string }) {
   const months = Number(opts.months);
@@ -26,9 +27,15 @@ function generateSampleData(dataDir: string, opts: { months: string; linesPerDay
   if (!Number.isInteger(months) || months < 1 || months > 36) throw new Error(`--months must be a whole number from 1 to 36, got "${opts.months}"`);
   if (!Number.isInteger(linesPerDay) || linesPerDay < 1) throw new Error(`--lines-per-day must be a whole number of at least 1, got "${opts.linesPerDay}"`);
   const options = { ...DEFAULT_GENERATE_OPTIONS, months, linesPerDay };
+  // Sample data replaces only sample data: a folder with anything else in it is left alone.
+  const marker = join(dataDir, SAMPLE_MARKER);
+  if (existsSync(dataDir) && readdirSync(dataDir).length > 0 && !existsSync(marker)) {
+    throw new Error(`${resolve(dataDir)} already holds data that rbw did not generate; give --data an empty or new folder.`);
+  }
   rmSync(join(dataDir, "gcp"), { recursive: true, force: true });
   const generated = generateGcpExport(dataDir, options);
   generateConfig(dataDir, options);
+  writeFileSync(marker, "Sample data written by `rbw generate`; rbw may replace this folder's contents.\n");
   return { rows: generated.rows, files: generated.files.map((f) => resolve(f)) };
 }
 

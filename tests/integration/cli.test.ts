@@ -116,6 +116,18 @@ describe("rbw command line", () => {
     expect(existsSync(reports)).toBe(false);
   });
 
+  it("generates sample data only into an empty folder or over earlier sample data", () => {
+    const sample = join(work, "sample");
+    expect(rbw(["generate", "--data", sample, "--months", "1"]).status).toBe(0);
+    expect(rbw(["generate", "--data", sample, "--months", "1"]).status).toBe(0);
+    const real = join(work, "real-data");
+    cpSync(join(REPO_ROOT, "tests/fixtures/gcp-golden"), real, { recursive: true });
+    const refused = rbw(["generate", "--data", real]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("already holds data that rbw did not generate");
+    expect(existsSync(join(real, "gcp/reseller_billing_detailed_export_v1/reseller_billing_detailed_export_v1_20261101.json"))).toBe(true);
+  });
+
   it("gives a clear error for a missing config and exits 1", () => {
     const run = rbw(["--warehouse", join(work, "x.duckdb"), "land", "--data", work]);
     expect(run.status).toBe(1);
