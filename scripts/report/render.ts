@@ -167,21 +167,22 @@ ${reconRows}
     svg.setAttribute("data-drawn", String(items.length));
   }
   function trend(svg, items) {
-    var max = Math.max.apply(null, items.map(function (d) { return Math.max(d.revenue, d.cost); }).concat([1]));
+    var max = Math.max.apply(null, items.map(function (d) { return Math.max(d.revenue, d.cost, Math.abs(d.margin)); }).concat([1]));
     var slot = 1000 / Math.max(items.length, 1);
-    var points = [];
+    var series = [["revenue", "#2563eb"], ["cost", "#9ca3af"], ["margin", "#059669"]];
     items.forEach(function (d, i) {
       var x = 40 + i * slot;
-      var hRevenue = d.revenue / max * 200, hCost = d.cost / max * 200;
-      svg.appendChild(el("rect", { class: "bar", x: x, y: 220 - hRevenue, width: slot * 0.35, height: Math.max(hRevenue, 1), fill: "#2563eb" }));
-      svg.appendChild(el("rect", { class: "bar", x: x + slot * 0.38, y: 220 - hCost, width: slot * 0.35, height: Math.max(hCost, 1), fill: "#9ca3af" }));
-      svg.appendChild(el("text", { x: x, y: 240, "font-size": 12 }, d.label));
-      points.push((x + slot * 0.36) + "," + (220 - Math.max(d.margin, 0) / max * 200));
+      series.forEach(function (s, j) {
+        var value = d[s[0]];
+        var h = Math.abs(value) / max * 190;
+        var color = s[0] === "margin" && value < 0 ? "#dc2626" : s[1];
+        svg.appendChild(el("rect", { class: "bar", x: x + j * slot * 0.27, y: 220 - h, width: slot * 0.25, height: Math.max(h, 1), fill: color, "data-value": value }));
+      });
+      svg.appendChild(el("text", { x: x, y: 240, "font-size": 12 }, d.label + "  " + fmt.format(d.margin)));
     });
-    svg.appendChild(el("polyline", { points: points.join(" "), fill: "none", stroke: "#059669", "stroke-width": 3 }));
-    [["#2563eb", data.labels.revenue], ["#9ca3af", data.labels.cost], ["#059669", data.labels.margin]].forEach(function (l, i) {
-      svg.appendChild(el("rect", { x: 40 + i * 160, y: 2, width: 12, height: 12, fill: l[0] }));
-      svg.appendChild(el("text", { x: 58 + i * 160, y: 13, "font-size": 12 }, l[1]));
+    series.forEach(function (s, i) {
+      svg.appendChild(el("rect", { x: 40 + i * 160, y: 2, width: 12, height: 12, fill: s[1] }));
+      svg.appendChild(el("text", { x: 58 + i * 160, y: 13, "font-size": 12 }, data.labels[s[0]]));
     });
     svg.setAttribute("data-drawn", String(items.length));
   }

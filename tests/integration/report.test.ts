@@ -79,6 +79,6 @@ describe("margin report", () => {
     expect(dom).toMatch(/<svg id="chart-customer"[^>]*data-drawn="3"/);
     expect(dom).toMatch(/<svg id="chart-service"[^>]*data-drawn="3"/);
     expect(dom).toMatch(/<svg id="chart-trend"[^>]*data-drawn="1"/);
-    expect(dom.match(/<rect class="bar"/g)?.length).toBe(3 + 3 + 2);
+    expect(dom.match(/<rect class="bar"/g)?.length).toBe(3 + 3 + 3);
   });
 });
