@@ -127,4 +127,18 @@ describe("Google's sample export queries agree with the marts (golden fixture)",
       { BillingAccountId: "c2", InvoiceIssuerName: "Golden Reseller", billed: "0.000000000", upstream: "-5.000000000" },
     ]);
   });
+
+  it("keeps the mart contracts dashboards depend on (columns may be added, never renamed)", async () => {
+    const contracts: Record<string, string[]> = {
+      margin_monthly: ["billing_period", "customer_id", "customer_name", "provider_name", "service_name", "currency", "cost", "customer_price", "margin", "margin_pct", "reporting_currency", "cost_reporting", "customer_price_reporting", "margin_reporting"],
+      invoice_reconciliation: ["source_system", "payer_account_id", "billing_period", "currency", "vendor_total", "warehouse_total", "difference", "status"],
+      customer_invoice: ["billing_period", "customer_id", "customer_name", "currency", "provider_name", "amount", "tax_amount"],
+    };
+    for (const [table, columns] of Object.entries(contracts)) {
+      const actual = await warehouse.columns("marts", table);
+      expect(columns.filter((c) => !actual.includes(c)), `marts.${table}`).toEqual([]);
+    }
+    const [{ type }] = await warehouse.query<{ type: string }>("SELECT data_type AS type FROM information_schema.columns WHERE table_schema = 'marts' AND table_name = 'margin_monthly' AND column_name = 'billing_period'");
+    expect(type).toBe("DATE");
+  });
 });
