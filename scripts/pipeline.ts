@@ -5,7 +5,7 @@ import type { DuckDbWarehouse } from "./engines/duckdb/engine.ts";
 import { landGcpExport } from "./land/gcp.ts";
 import type { FileLandingResult } from "./land/landing.ts";
 import { compileProject } from "./runner/compiled-graph.ts";
-import { runGraph, type ActionResult, type RunOptions, type RunSummary } from "./runner/run-graph.ts";
+import { runGraph, writeRunLog, type ActionResult, type RunOptions, type RunSummary } from "./runner/run-graph.ts";
 
 export interface LandSummary {
   runId: string;
@@ -63,7 +63,22 @@ export async function runPipeline(
   progress: PipelineProgress = {},
 ): Promise<PipelineResult> {
   const runId = options.runId ?? randomUUID();
+  const startedAt = new Date();
   const land = await landData(warehouse, options.projectDir, options.dataDir, runId, progress);
+  const landed = land.files.filter((f) => f.status === "landed").length;
+  await writeRunLog(
+    warehouse,
+    runId,
+    {
+      name: "land",
+      kind: "land",
+      status: "success",
+      rowsWritten: land.rowsLanded,
+      seconds: (Date.now() - startedAt.getTime()) / 1000,
+      message: `${landed} new files, ${land.files.length - landed} landed before, ${land.rowsQuarantined} rows quarantined`,
+    },
+    startedAt,
+  );
   const graph = await compileProject({ projectDir: options.projectDir, vars: { ...options.vars, run_id: runId } });
   const lookback = Number(graph.projectConfig.vars.gcp_export_lookback_days ?? "3");
   const lateRows = land.rowsLanded > 0 ? await countLateRows(warehouse, runId, lookback) : 0;

@@ -51,6 +51,30 @@ const RUN_LOG_DDL = `CREATE TABLE IF NOT EXISTS ops.run_log (
 
 export const MAX_FAILING_ROWS = 10;
 
+/** Appends one step of a run (a graph action, or a landing) to ops.run_log, which is kept across runs. */
+export async function writeRunLog(
+  warehouse: DuckDbWarehouse,
+  runId: string,
+  step: { name: string; kind: string; status: ActionStatus; rowsWritten?: number; seconds: number; message?: string },
+  startedAt: Date,
+): Promise<void> {
+  await warehouse.ensureSchema("ops");
+  await warehouse.exec(RUN_LOG_DDL);
+  await warehouse.db
+    .insertInto("ops.run_log")
+    .values({
+      run_id: runId,
+      action: step.name,
+      action_type: step.kind,
+      status: step.status,
+      rows_written: step.rowsWritten ?? null,
+      seconds: step.seconds.toFixed(3),
+      started_at: startedAt.toISOString(),
+      message: step.message ?? null,
+    })
+    .execute();
+}
+
 /**
  * Executes a compiled Dataform graph on DuckDB in dependency order. Each action runs in its own
  * transaction; a failed action skips its dependents and leaves unrelated branches running.
@@ -67,29 +91,11 @@ export async function runGraph(warehouse: DuckDbWarehouse, graph: CompiledGraph,
   const results: ActionResult[] = [];
   const failed = new Set<string>();
 
-  if (!options.dryRun) {
-    await warehouse.ensureSchema("ops");
-    await warehouse.exec(RUN_LOG_DDL);
-  }
-
   const record = async (result: ActionResult, startedAt: Date) => {
     results.push(result);
     if (result.status !== "success") failed.add(result.name);
     options.onAction?.(result, results.length, total);
-    if (options.dryRun) return;
-    await warehouse.db
-      .insertInto("ops.run_log")
-      .values({
-        run_id: runId,
-        action: result.name,
-        action_type: result.kind,
-        status: result.status,
-        rows_written: result.rowsWritten ?? null,
-        seconds: result.seconds.toFixed(3),
-        started_at: startedAt.toISOString(),
-        message: result.message ?? null,
-      })
-      .execute();
+    if (!options.dryRun) await writeRunLog(warehouse, runId, { name: result.name, kind: result.kind, status: result.status, rowsWritten: result.rowsWritten, seconds: result.seconds, message: result.message }, startedAt);
   };
 
   for (const action of selected) {

@@ -115,6 +115,16 @@ describe("the Google pipeline on DuckDB", () => {
     expect(Number(dups.n)).toBeGreaterThanOrEqual(4);
   });
 
+  it("records the landing and every action of a run in the run log, and stamps appended lines with the run", async () => {
+    const result = await run();
+    const log = await warehouse.db.selectFrom("ops.run_log").select(["action", "action_type", "status", "rows_written", "message"]).where("run_id", "=", result.run.runId).execute();
+    expect(log[0]).toEqual({ action: "land", action_type: "land", status: "success", rows_written: "0", message: `0 new files, ${result.land.files.length} landed before, 0 rows quarantined` });
+    expect(log.filter((l) => l.action_type !== "land")).toHaveLength(result.run.results.length);
+    const stamped = await warehouse.query<{ run_id: string }>("SELECT DISTINCT run_id FROM core.fct_billing_line");
+    expect(stamped).toHaveLength(1);
+    expect(stamped[0].run_id).not.toBe("manual");
+  });
+
   it("changes nothing on a second run with no new data", async () => {
     const before = await warehouse.query("SELECT * FROM marts.margin_monthly ORDER BY ALL");
     const factBefore = await count("core.fct_billing_line");
