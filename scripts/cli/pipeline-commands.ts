@@ -1,18 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { sql } from "kysely";
+import { Kysely, sql } from "kysely";
 import type { Command } from "commander";
 import { parseVars, print, summaryLine, type GlobalOptions, type GraphRunCliOptions } from "../cli.ts";
 import { ACCESS_TOKEN_ENV, bigQueryClient } from "../clients/bigquery.ts";
 import { loadConfig } from "../config/config.ts";
 import { loadSourceSchemas } from "../contracts/source-schema.ts";
+import type { WarehouseDatabase } from "../contracts/warehouse-tables.ts";
+import { BigQueryDialect } from "../engines/bigquery/kysely-dialect.ts";
 import { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 import { landConfigToBigQuery } from "../land/bigquery-config.ts";
 import { DEFAULT_GENERATE_OPTIONS, generateConfig, generateGcpExport } from "../generate/gcp.ts";
 import type { FileLandingResult } from "../land/landing.ts";
 import { landData, runPipeline } from "../pipeline.ts";
-import { loadMarginReport, ReportError, type MarginReport } from "../report/margin-report.ts";
+import { duckDbReportSource, loadMarginReport, ReportError, type MarginReport } from "../report/margin-report.ts";
 import { formatMoney, formatPercent } from "../report/money.ts";
 import { renderCsv, renderHtml, renderJson, type ReportFormat, type ReportLanguage } from "../report/render.ts";
 import { translateQuery } from "../runner/translate.ts";
@@ -65,18 +67,15 @@ function writeReport(report: MarginReport, format: ReportFormat, lang: ReportLan
 }
 
 async function latestMonth(warehouse: DuckDbWarehouse): Promise<string | undefined> {
-  const row = await warehouse.db
-    .selectFrom("marts.margin_monthly")
-    .select(sql<string | null>`strftime(MAX(billing_period), '%Y-%m')`.as("m"))
-    .executeTakeFirst();
-  return row?.m ?? undefined;
+  const row = await warehouse.db.selectFrom("marts.margin_monthly").select(sql<string | null>`MAX(billing_period)`.as("latest")).executeTakeFirst();
+  return row?.latest?.slice(0, 7);
 }
 
 /** Writes the month's report as HTML, CSV and JSON into `dir`; returns the paths. */
 async function writeAllReports(warehouse: DuckDbWarehouse, month: string | undefined, dir: string, lang: ReportLanguage) {
   const chosen = month ?? (await latestMonth(warehouse));
   if (!chosen) throw new ReportError("The warehouse has no margin data to report.");
-  const report = await loadMarginReport(warehouse, chosen);
+  const report = await loadMarginReport(duckDbReportSource(warehouse), chosen);
   const paths = (["html", "csv", "json"] as const).map((format) => writeReport(report, format, lang, join(dir, `margin_${chosen}${lang === "ko" ? "_ko" : ""}.${format}`)));
   return { report, paths };
 }
@@ -283,19 +282,29 @@ export function registerPipelineCommands(program: Command, globals: () => Global
   const report = program.command("report").description("Reports read from the marts.");
   report
     .command("margin")
-    .description("Margin by customer, service and month for one billing period.")
+    .description("Margin by customer, service and month for one billing period, from the DuckDB warehouse or from BigQuery.")
     .requiredOption("-m, --month <YYYY-MM>", "billing period")
     .option("-f, --format <html|csv|json>", "output format", "html")
     .option("-o, --out <path>", "output file (default: reports/margin_<month>.<format>)")
     .option("--lang <en|ko>", "labels in English or Korean (KRW shown without decimals)", "en")
-    .action(async (opts: { month: string; format: string; out?: string; lang: string }) => {
+    .option("--engine <duckdb|bigquery>", "read the marts from the DuckDB warehouse or from BigQuery", "duckdb")
+    .option("--bq-project <id>", "BigQuery project holding the marts (with --engine bigquery)")
+    .option("--bq-location <location>", "BigQuery location, e.g. asia-northeast3")
+    .action(async (opts: { month: string; format: string; out?: string; lang: string; engine: string; bqProject?: string; bqLocation?: string }) => {
       const global = globals();
       if (!["html", "csv", "json"].includes(opts.format)) throw new ReportError(`--format must be html, csv or json, got "${opts.format}"`);
       if (!["en", "ko"].includes(opts.lang)) throw new ReportError(`--lang must be en or ko, got "${opts.lang}"`);
-      await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
-        const data = await loadMarginReport(warehouse, opts.month);
+      const write = (data: MarginReport) => {
         const path = writeReport(data, opts.format as ReportFormat, opts.lang as ReportLanguage, opts.out ?? join("reports", `margin_${opts.month}.${opts.format}`));
         print(global, `${marginSummary(data)}\nWrote ${path}`, { path, totals: data.totals });
-      });
+      };
+      if (opts.engine === "bigquery") {
+        if (!opts.bqProject) throw new ReportError("--engine bigquery needs --bq-project");
+        const db = new Kysely<WarehouseDatabase>({ dialect: new BigQueryDialect(bigQueryClient({ projectId: opts.bqProject, location: opts.bqLocation })) });
+        write(await loadMarginReport({ db, moneyType: "NUMERIC" }, opts.month));
+        return;
+      }
+      if (opts.engine !== "duckdb") throw new ReportError(`--engine must be duckdb or bigquery, got "${opts.engine}"`);
+      await DuckDbWarehouse.using(global.warehouse, async (warehouse) => write(await loadMarginReport(duckDbReportSource(warehouse), opts.month)), { readOnly: true });
     });
 }

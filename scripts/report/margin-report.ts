@@ -1,4 +1,5 @@
-import { sql } from "kysely";
+import { sql, type Kysely } from "kysely";
+import type { WarehouseDatabase } from "../contracts/warehouse-tables.ts";
 import type { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 
 export interface MarginBreakdown {
@@ -44,25 +45,34 @@ export class ReportError extends Error {
   }
 }
 
-const sumText = (column: string) => sql<string>`CAST(COALESCE(SUM(${sql.ref(column)}), 0) AS DECIMAL(38, 9))`;
-const pctText = sql<string | null>`CAST(ROUND(SUM(margin_reporting) / NULLIF(SUM(customer_price_reporting), 0) * 100, 2) AS DECIMAL(38, 9))`;
+/** Where the marts are read from: the exact money type differs in spelling between the engines. */
+export interface ReportSource {
+  db: Kysely<WarehouseDatabase>;
+  /** `DECIMAL(38, 9)` on DuckDB, `NUMERIC` on BigQuery. */
+  moneyType: "DECIMAL(38, 9)" | "NUMERIC";
+}
+
+export function duckDbReportSource(warehouse: DuckDbWarehouse): ReportSource {
+  return { db: warehouse.db, moneyType: "DECIMAL(38, 9)" };
+}
+
+/** `2026-10-01` (a DATE as text, from either engine) -> `2026-10`. */
+const monthOf = (date: string) => date.slice(0, 7);
 
 /** Reads one month's margin from the marts (user input reaches SQL only as parameters). */
-export async function loadMarginReport(warehouse: DuckDbWarehouse, month: string): Promise<MarginReport> {
+export async function loadMarginReport(source: ReportSource, month: string): Promise<MarginReport> {
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new ReportError(`--month must be YYYY-MM, got "${month}"`);
   const period = `${month}-01`;
-  const db = warehouse.db;
+  const { db } = source;
+  const money = sql.raw(source.moneyType);
+  const sumText = (column: string) => sql<string>`CAST(COALESCE(SUM(${sql.ref(column)}), 0) AS ${money})`;
+  const pctText = sql<string | null>`CAST(ROUND(SUM(margin_reporting) / NULLIF(SUM(customer_price_reporting), 0) * 100, 2) AS ${money})`;
   const monthRows = db.selectFrom("marts.margin_monthly").where("billing_period", "=", sql<string>`CAST(${period} AS DATE)`);
 
   const rows = await monthRows.selectAll().orderBy("margin_reporting", "desc").execute();
   if (rows.length === 0) {
-    const months = await db
-      .selectFrom("marts.margin_monthly")
-      .select(sql<string>`strftime(billing_period, '%Y-%m')`.as("m"))
-      .distinct()
-      .orderBy("m")
-      .execute();
-    throw new ReportError(`No margin data for ${month}. Months in the warehouse: ${months.map((m) => m.m).join(", ") || "none (run rbw run first)"}.`);
+    const months = await db.selectFrom("marts.margin_monthly").select("billing_period").distinct().orderBy("billing_period").execute();
+    throw new ReportError(`No margin data for ${month}. Months in the warehouse: ${months.map((m) => monthOf(m.billing_period)).join(", ") || "none (run rbw run first)"}.`);
   }
   const breakdown = async (key: "customer_id" | "service_name", label: "customer_name" | "service_name") =>
     (
@@ -78,7 +88,7 @@ export async function loadMarginReport(warehouse: DuckDbWarehouse, month: string
     .executeTakeFirstOrThrow();
   const trendRows = await db
     .selectFrom("marts.margin_monthly")
-    .select([sql<string>`strftime(billing_period, '%Y-%m')`.as("month"), sumText("cost_reporting").as("cost"), sumText("customer_price_reporting").as("customer_price"), sumText("margin_reporting").as("margin"), pctText.as("pct")])
+    .select(["billing_period", sumText("cost_reporting").as("cost"), sumText("customer_price_reporting").as("customer_price"), sumText("margin_reporting").as("margin"), pctText.as("pct")])
     .where("billing_period", "<=", sql<string>`CAST(${period} AS DATE)`)
     .groupBy("billing_period")
     .orderBy("billing_period", "desc")
@@ -100,7 +110,10 @@ export async function loadMarginReport(warehouse: DuckDbWarehouse, month: string
     totals: { cost: totalsRow.cost, customerPrice: totalsRow.customer_price, margin: totalsRow.margin, marginPct: totalsRow.pct },
     byCustomer: await breakdown("customer_id", "customer_name"),
     byService: await breakdown("service_name", "service_name"),
-    trend: trendRows.reverse().map((r) => ({ key: r.month, label: r.month, month: r.month, cost: r.cost, customerPrice: r.customer_price, margin: r.margin, marginPct: r.pct })),
+    trend: trendRows.reverse().map((r) => {
+      const m = monthOf(r.billing_period);
+      return { key: m, label: m, month: m, cost: r.cost, customerPrice: r.customer_price, margin: r.margin, marginPct: r.pct };
+    }),
     rows: rows.map((r) => ({
       customerId: r.customer_id,
       customerName: r.customer_name,

@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
+/** Answers a query: column names with BigQuery types, and rows as text (null for NULL). */
+export type QueryExecutor = (sql: string, params: (string | null)[]) => Promise<{ fields: { name: string; type: string }[]; rows: (string | null)[][] }>;
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -18,7 +21,10 @@ export class FakeBigQuery {
   readonly failures: { status: number; message: string; reason: string }[] = [];
   private server?: Server;
 
-  constructor(readonly token: string) {}
+  constructor(
+    readonly token: string,
+    private readonly executor?: QueryExecutor,
+  ) {}
 
   get endpoint(): string {
     return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
@@ -40,14 +46,26 @@ export class FakeBigQuery {
       if (req.headers.authorization !== `Bearer ${this.token}`) return error(401, "Request is missing required authentication credential.", "unauthorized");
       const failure = this.failures.shift();
       if (failure) return error(failure.status, failure.message, failure.reason);
-      reply(200, {
-        kind: "bigquery#queryResponse",
-        jobReference: { projectId: match[1], jobId: `job_${this.requests.length}`, location: body.location ?? "US" },
-        jobComplete: true,
-        totalRows: "0",
-        totalBytesProcessed: "0",
-        cacheHit: false,
-      });
+      const jobReference = { projectId: match[1], jobId: `job_${this.requests.length}`, location: body.location ?? "US" };
+      if (!this.executor) {
+        return reply(200, { kind: "bigquery#queryResponse", jobReference, jobComplete: true, totalRows: "0", totalBytesProcessed: "0", cacheHit: false });
+      }
+      const params = ((body.queryParameters as { parameterValue: { value?: string } }[] | undefined) ?? []).map((p) => p.parameterValue.value ?? null);
+      try {
+        const result = await this.executor(String(body.query), params);
+        reply(200, {
+          kind: "bigquery#queryResponse",
+          jobReference,
+          jobComplete: true,
+          schema: { fields: result.fields.map((f) => ({ ...f, mode: "NULLABLE" })) },
+          rows: result.rows.map((row) => ({ f: row.map((v) => ({ v })) })),
+          totalRows: String(result.rows.length),
+          totalBytesProcessed: "0",
+          cacheHit: false,
+        });
+      } catch (e) {
+        error(400, (e as Error).message, "invalidQuery");
+      }
     });
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
   }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
 import { runPipeline } from "../../scripts/pipeline.ts";
-import { loadMarginReport, ReportError, type MarginReport } from "../../scripts/report/margin-report.ts";
+import { duckDbReportSource, loadMarginReport, ReportError, type MarginReport } from "../../scripts/report/margin-report.ts";
 import { renderCsv, renderHtml } from "../../scripts/report/render.ts";
 import { REPO_ROOT } from "../helpers/project.ts";
 
@@ -33,7 +33,7 @@ describe("margin report", () => {
   beforeAll(async () => {
     warehouse = await DuckDbWarehouse.open(":memory:");
     await runPipeline(warehouse, { projectDir: REPO_ROOT, dataDir: join(REPO_ROOT, "tests/fixtures/gcp-golden") });
-    report = await loadMarginReport(warehouse, "2026-10");
+    report = await loadMarginReport(duckDbReportSource(warehouse), "2026-10");
     outDir = mkdtempSync(join(tmpdir(), "rbw-report-"));
   });
   afterAll(async () => {
@@ -53,8 +53,8 @@ describe("margin report", () => {
   });
 
   it("refuses a malformed month and names the months it has", async () => {
-    await expect(loadMarginReport(warehouse, "2026-13")).rejects.toThrow(ReportError);
-    await expect(loadMarginReport(warehouse, "2025-01")).rejects.toThrow("Months in the warehouse: 2026-10");
+    await expect(loadMarginReport(duckDbReportSource(warehouse), "2026-13")).rejects.toThrow(ReportError);
+    await expect(loadMarginReport(duckDbReportSource(warehouse), "2025-01")).rejects.toThrow("Months in the warehouse: 2026-10");
   });
 
   it("writes CSV with exact decimals", () => {
