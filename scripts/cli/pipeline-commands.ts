@@ -11,6 +11,7 @@ import type { WarehouseDatabase } from "../contracts/warehouse-tables.ts";
 import { BigQueryDialect } from "../engines/bigquery/kysely-dialect.ts";
 import { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 import { landConfigToBigQuery } from "../land/bigquery-config.ts";
+import { GCP_EXPORT_DIR } from "../land/gcp.ts";
 import { DEFAULT_GENERATE_OPTIONS, generateConfig, generateGcpExport } from "../generate/gcp.ts";
 import type { FileLandingResult } from "../land/landing.ts";
 import { landData, runPipeline } from "../pipeline.ts";
@@ -132,7 +133,10 @@ async function runPipelineCommand(global: GlobalOptions, opts: PipelineCliOption
     say(`Landed ${result.land.rowsLanded} rows (${result.land.rowsQuarantined} quarantined) from ${newFiles} new files; ${result.land.files.length - newFiles} files were landed before.`);
     say(summaryLine(result.run));
     let reports: { paths: string[]; report: MarginReport } | undefined;
-    if (result.run.ok) {
+    if (result.land.files.length === 0) say(`No Google export extracts under ${join(resolve(opts.data), GCP_EXPORT_DIR)}.`);
+    if (result.run.ok && !opts.reportMonth && !(await latestMonth(warehouse))) {
+      say("No margin data yet: no report was written.");
+    } else if (result.run.ok) {
       reports = await writeAllReports(warehouse, opts.reportMonth, opts.reportDir, opts.lang);
       say(marginSummary(reports.report));
       say(`Reports: ${reports.paths.join(", ")}`);

@@ -18,6 +18,7 @@ export function gcpLandingTarget(projectDir: string): LandingTarget {
 /** Lands every Google export extract (`bq extract` NDJSON, gzipped or not, or Parquet) under DATA/gcp/. */
 export async function landGcpExport(warehouse: DuckDbWarehouse, projectDir: string, dataDir: string, context: Omit<LandingContext, "dataDir">): Promise<FileLandingResult[]> {
   const dir = join(dataDir, GCP_EXPORT_DIR);
-  if (!existsSync(dir)) return [];
-  return landFiles(warehouse, gcpLandingTarget(projectDir), listFiles(dir, EXTENSIONS), { ...context, dataDir });
+  // With no extracts yet the raw table is still created (empty), so the graph runs on what there is.
+  const files = existsSync(dir) ? listFiles(dir, EXTENSIONS) : [];
+  return landFiles(warehouse, gcpLandingTarget(projectDir), files, { ...context, dataDir });
 }

@@ -128,6 +128,16 @@ describe("rbw command line", () => {
     expect(existsSync(join(real, "gcp/reseller_billing_detailed_export_v1/reseller_billing_detailed_export_v1_20261101.json"))).toBe(true);
   });
 
+  it("runs on a data folder with config but no extracts yet, and says so", () => {
+    const data = join(work, "config-only");
+    cpSync(join(REPO_ROOT, "tests/fixtures/gcp-golden/config"), join(data, "config"), { recursive: true });
+    const run = rbw(["--warehouse", join(work, "config-only.duckdb"), "run", "--data", data]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("No Google export extracts under ");
+    expect(run.stdout).toContain("No margin data yet: no report was written.");
+  });
+
   it("gives a clear error for a missing config and exits 1", () => {
     const run = rbw(["--warehouse", join(work, "x.duckdb"), "land", "--data", work]);
     expect(run.status).toBe(1);
