@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import { loadConfig, landConfig } from "./config/config.ts";
+import { configRows, loadConfig, landConfig } from "./config/config.ts";
 import type { DuckDbWarehouse } from "./engines/duckdb/engine.ts";
 import { landGcpExport } from "./land/gcp.ts";
 import type { FileLandingResult } from "./land/landing.ts";
@@ -9,6 +9,8 @@ import { runGraph, writeRunLog, type ActionResult, type RunOptions, type RunSumm
 
 export interface LandSummary {
   runId: string;
+  /** Fingerprint of the customer mapping landed with this run's config. */
+  mappingFingerprint: string;
   files: FileLandingResult[];
   rowsLanded: number;
   rowsQuarantined: number;
@@ -18,6 +20,7 @@ export interface PipelineProgress {
   onFile?: (result: FileLandingResult) => void;
   onAction?: (result: ActionResult, index: number, total: number) => void;
   onLateRows?: (rows: number) => void;
+  onMappingChanged?: () => void;
 }
 
 /** Validates and lands config/ and every vendor extract under `dataDir` into the raw schema. */
@@ -25,8 +28,10 @@ export async function landData(warehouse: DuckDbWarehouse, projectDir: string, d
   const config = loadConfig(dataDir);
   await landConfig(warehouse, projectDir, config);
   const files = await landGcpExport(warehouse, projectDir, dataDir, { runId, onFile: progress.onFile });
+  const mapping = configRows(config).ref_customer_mapping.map((m) => JSON.stringify(m)).sort();
   return {
     runId,
+    mappingFingerprint: createHash("sha256").update(mapping.join("\n")).digest("hex"),
     files,
     rowsLanded: files.reduce((s, f) => s + f.rowsLanded, 0),
     rowsQuarantined: files.reduce((s, f) => s + f.rowsQuarantined, 0),
@@ -38,6 +43,31 @@ export interface PipelineResult {
   run: RunSummary;
   /** Rows landed this run that are older than the fact's export_time watermark (they force a rebuild). */
   lateRows: number;
+  /** The customer mapping differs from the one the fact was built with (it forces a rebuild). */
+  mappingChanged: boolean;
+}
+
+const MAPPING_STATE_DDL = "CREATE TABLE IF NOT EXISTS ops.customer_mapping_state (fingerprint VARCHAR NOT NULL, built_at TIMESTAMPTZ NOT NULL)";
+
+/**
+ * The fact stamps each line with its customer when the line is appended. When config/customers.json
+ * changes, history must be re-mapped: compare the mapping with the one of the last successful run.
+ */
+export async function customerMappingChanged(warehouse: DuckDbWarehouse, fingerprint: string): Promise<boolean> {
+  if ((await warehouse.relationKind("core", "fct_billing_line")) !== "table") return false;
+  await warehouse.ensureSchema("ops");
+  await warehouse.exec(MAPPING_STATE_DDL);
+  const built = await warehouse.db.selectFrom("ops.customer_mapping_state").select("fingerprint").executeTakeFirst();
+  return built?.fingerprint !== fingerprint;
+}
+
+async function rememberCustomerMapping(warehouse: DuckDbWarehouse, fingerprint: string): Promise<void> {
+  await warehouse.ensureSchema("ops");
+  await warehouse.exec(MAPPING_STATE_DDL);
+  await warehouse.transaction(async () => {
+    await warehouse.db.deleteFrom("ops.customer_mapping_state").execute();
+    await warehouse.db.insertInto("ops.customer_mapping_state").values({ fingerprint, built_at: new Date().toISOString() }).execute();
+  });
 }
 
 /**
@@ -82,8 +112,11 @@ export async function runPipeline(
   const graph = await compileProject({ projectDir: options.projectDir, vars: { ...options.vars, run_id: runId } });
   const lookback = Number(graph.projectConfig.vars.gcp_export_lookback_days ?? "3");
   const lateRows = land.rowsLanded > 0 ? await countLateRows(warehouse, runId, lookback) : 0;
-  const fullRefresh = options.graphOptions?.fullRefresh || lateRows > 0;
+  const mappingChanged = await customerMappingChanged(warehouse, land.mappingFingerprint);
+  const fullRefresh = options.graphOptions?.fullRefresh || lateRows > 0 || mappingChanged;
   progress.onLateRows?.(lateRows);
+  if (mappingChanged) progress.onMappingChanged?.();
   const run = await runGraph(warehouse, graph, { includeTests: true, ...options.graphOptions, fullRefresh, runId, onAction: progress.onAction });
-  return { land, run, lateRows };
+  if (run.ok) await rememberCustomerMapping(warehouse, land.mappingFingerprint);
+  return { land, run, lateRows, mappingChanged };
 }

@@ -124,6 +124,7 @@ async function runPipelineCommand(global: GlobalOptions, opts: PipelineCliOption
       {
         onFile: landingProgress(say),
         onAction: (r, i, n) => say(formatActionLine(r, i, n)),
+        onMappingChanged: () => say("config/customers.json changed since the last build: re-mapping history (full refresh of core.fct_billing_line)."),
         onLateRows: (n) => {
           if (n > 0) say(`${n} landed rows are older than core.fct_billing_line's export_time watermark: rebuilding it (full refresh).`);
         },

@@ -114,7 +114,13 @@ export interface RefSettingsTable {
   value: string;
 }
 
+export interface CustomerMappingStateTable {
+  fingerprint: string;
+  built_at: string;
+}
+
 export interface WarehouseDatabase {
+  "ops.customer_mapping_state": CustomerMappingStateTable;
   "raw.ref_customer_mapping": RefCustomerMappingTable;
   "raw.ref_fx_rate": RefFxRateTable;
   "raw.ref_settings": RefSettingsTable;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -199,5 +199,22 @@ describe("the Google pipeline on DuckDB", () => {
       { invoice_month: "202609", charge_class: "Correction" },
       { invoice_month: "202610", charge_class: "Correction" },
     ]);
+  });
+
+  it("re-maps history when config/customers.json changes, and only then", async () => {
+    const file = join(dataDir, "config/customers.json");
+    const customers = JSON.parse(readFileSync(file, "utf8")) as { customers: { customer_id: string; customer_name: string }[] };
+    const seoul = customers.customers.find((c) => c.customer_id === "seoul-logistics");
+    if (!seoul) throw new Error("fixture changed");
+    seoul.customer_id = "seoul-logistics-kr";
+    writeFileSync(file, JSON.stringify(customers));
+    const changed = await run();
+    expect(changed.mappingChanged).toBe(true);
+    expect(changed.run.results.find((r) => r.name === "core.fct_billing_line")?.mode).toBe("create");
+    const ids = await warehouse.query<{ customer_id: string }>("SELECT DISTINCT customer_id FROM core.fct_billing_line WHERE customer_id LIKE 'seoul%'");
+    expect(ids).toEqual([{ customer_id: "seoul-logistics-kr" }]);
+    const again = await run();
+    expect(again.mappingChanged).toBe(false);
+    expect(again.run.results.find((r) => r.name === "core.fct_billing_line")?.mode).toBe("insert");
   });
 });
