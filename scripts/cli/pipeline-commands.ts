@@ -73,11 +73,9 @@ async function latestMonth(warehouse: DuckDbWarehouse): Promise<string | undefin
 }
 
 /** Writes the month's report as HTML, CSV and JSON into `dir`; returns the paths. */
-async function writeAllReports(warehouse: DuckDbWarehouse, month: string | undefined, dir: string, lang: ReportLanguage) {
-  const chosen = month ?? (await latestMonth(warehouse));
-  if (!chosen) throw new ReportError("The warehouse has no margin data to report.");
-  const report = await loadMarginReport(duckDbReportSource(warehouse), chosen);
-  const paths = (["html", "csv", "json"] as const).map((format) => writeReport(report, format, lang, join(dir, `margin_${chosen}${lang === "ko" ? "_ko" : ""}.${format}`)));
+async function writeAllReports(warehouse: DuckDbWarehouse, month: string, dir: string, lang: ReportLanguage) {
+  const report = await loadMarginReport(duckDbReportSource(warehouse), month);
+  const paths = (["html", "csv", "json"] as const).map((format) => writeReport(report, format, lang, join(dir, `margin_${month}${lang === "ko" ? "_ko" : ""}.${format}`)));
   return { report, paths };
 }
 
@@ -106,11 +104,10 @@ interface PipelineCliOptions extends GraphRunCliOptions {
 }
 
 async function runPipelineCommand(global: GlobalOptions, opts: PipelineCliOptions, heading?: string): Promise<void> {
-  const warehouse = await DuckDbWarehouse.open(global.warehouse);
   const say = (text: string) => {
     if (!global.json) process.stdout.write(`${text}\n`);
   };
-  try {
+  await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
     if (heading) say(heading);
     say(`Landing ${resolve(opts.data)} into ${global.warehouse}`);
     const result = await runPipeline(
@@ -135,10 +132,11 @@ async function runPipelineCommand(global: GlobalOptions, opts: PipelineCliOption
     say(summaryLine(result.run));
     let reports: { paths: string[]; report: MarginReport } | undefined;
     if (result.land.files.length === 0) say(`No Google export extracts under ${join(resolve(opts.data), GCP_EXPORT_DIR)}.`);
-    if (result.run.ok && !opts.reportMonth && !(await latestMonth(warehouse))) {
+    const month = result.run.ok ? (opts.reportMonth ?? (await latestMonth(warehouse))) : undefined;
+    if (result.run.ok && !month) {
       say("No margin data yet: no report was written.");
-    } else if (result.run.ok) {
-      reports = await writeAllReports(warehouse, opts.reportMonth, opts.reportDir, opts.lang);
+    } else if (result.run.ok && month) {
+      reports = await writeAllReports(warehouse, month, opts.reportDir, opts.lang);
       say(marginSummary(reports.report));
       say(`Reports: ${reports.paths.join(", ")}`);
       say(`Warehouse: ${resolve(global.warehouse)} (schemas raw, staging, intermediate, core, marts, assertions, ops)`);
@@ -147,9 +145,7 @@ async function runPipelineCommand(global: GlobalOptions, opts: PipelineCliOption
       process.exitCode = 1;
     }
     if (global.json) print(global, "", { land: result.land, run: result.run, reports: reports?.paths ?? [], margin: reports?.report.totals });
-  } finally {
-    await warehouse.close();
-  }
+  });
 }
 
 function addReportOptions(command: Command): Command {

@@ -48,7 +48,12 @@ export async function runStatement(
   try {
     await client.query({ query, params, types: types as never, useLegacySql: false, location: client.location });
   } catch (error) {
-    const e = error as { code?: number; message?: string };
-    throw new VendorApiError(`BigQuery refused ${what}${e.code ? ` (HTTP ${e.code})` : ""}: ${e.message ?? String(error)}`);
+    throw refused(what, error);
   }
+}
+
+/** A BigQuery API failure as a VendorApiError naming what was refused, with BigQuery's own message. */
+export function refused(what: string, error: unknown): VendorApiError {
+  const e = error as { code?: number; message?: string };
+  return new VendorApiError(`BigQuery refused ${what}${e.code ? ` (HTTP ${e.code})` : ""}: ${e.message ?? String(error)}`);
 }

@@ -113,7 +113,9 @@ export async function landFiles(warehouse: DuckDbWarehouse, target: LandingTarge
   const ndjsonFormat = (file: string) => (file.endsWith(".gz") ? "gzipped NDJSON" : "NDJSON");
   const ndjsonBytes = files.filter((f) => !f.endsWith(".parquet")).reduce((n, f) => n + statSync(f).size, 0);
   const workers = context.workers ?? (ndjsonBytes >= PARALLEL_FROM_BYTES ? Math.min(2, availableParallelism()) : 0);
-  const pool = workers > 0 ? new StagePool(workers) : undefined;
+  // Threads start with the first new NDJSON file: a re-run over files landed before starts none.
+  let pool: StagePool | undefined;
+  const stagePool = () => (workers > 0 ? (pool ??= new StagePool(workers)) : undefined);
   try {
     // First pass: checksums decide what is new; new NDJSON files start validating on the pool at once.
     const plan = [];
@@ -124,8 +126,8 @@ export async function landFiles(warehouse: DuckDbWarehouse, target: LandingTarge
       seen.add(checksum);
       const stagingFile = join(stagingDir, `${index}-${basename(file)}.ndjson`);
       const early =
-        isNew && pool && !file.endsWith(".parquet")
-          ? pool.stage({ target: { sourceSystem: target.sourceSystem, table: target.table, fields: target.fields }, file, path, checksum, runId: context.runId, stagingFile, format: ndjsonFormat(file) })
+        isNew && !file.endsWith(".parquet")
+          ? stagePool()?.stage({ target: { sourceSystem: target.sourceSystem, table: target.table, fields: target.fields }, file, path, checksum, runId: context.runId, stagingFile, format: ndjsonFormat(file) })
           : undefined;
       early?.catch(() => undefined);
       plan.push({ file, path, checksum, isNew, stagingFile, early });

@@ -11,7 +11,7 @@ import {
   type QueryCompiler,
   type QueryResult,
 } from "kysely";
-import { VendorApiError } from "../../clients/bigquery.ts";
+import { refused } from "../../clients/bigquery.ts";
 
 /**
  * A read-only Kysely dialect over `@google-cloud/bigquery`. BigQuery's GoogleSQL takes backticked
@@ -74,8 +74,7 @@ class BigQueryConnection implements DatabaseConnection {
       });
       return { rows: (rows as Record<string, unknown>[]).map((row) => plainRow(row) as R) };
     } catch (error) {
-      const e = error as { code?: number; message?: string };
-      throw new VendorApiError(`BigQuery refused a query${e.code ? ` (HTTP ${e.code})` : ""}: ${e.message ?? String(error)}`);
+      throw refused("a query", error);
     }
   }
 
