@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { configRows, loadConfig, landConfig } from "./config/config.ts";
+import type { BillingLineChangesTable } from "./contracts/warehouse-tables.ts";
 import type { DuckDbWarehouse } from "./engines/duckdb/engine.ts";
-import { landGcpExport } from "./land/gcp.ts";
-import type { FileLandingResult } from "./land/landing.ts";
+import { landVendor, type FileLandingResult } from "./land/landing.ts";
+import type { VendorModule } from "./land/vendor-module.ts";
+import { VENDORS } from "./land/vendors.ts";
 import { compileProject } from "./runner/compiled-graph.ts";
 import { runGraph, writeRunLog, type ActionResult, type RunOptions, type RunSummary } from "./runner/run-graph.ts";
 
@@ -19,16 +21,31 @@ export interface LandSummary {
 export interface PipelineProgress {
   onFile?: (result: FileLandingResult) => void;
   onAction?: (result: ActionResult, index: number, total: number) => void;
-  onLateRows?: (rows: number) => void;
+  onLateRows?: (rows: number, sources: string[]) => void;
   onMappingChanged?: () => void;
+  onLinesChanged?: (changes: BillingLineChange[]) => void;
 }
 
-/** Validates and lands config/ and every vendor extract under `dataDir` into the raw schema. */
-export async function landData(warehouse: DuckDbWarehouse, projectDir: string, dataDir: string, runId: string, progress: PipelineProgress = {}): Promise<LandSummary> {
-  const config = loadConfig(dataDir);
-  await landConfig(warehouse, projectDir, config);
-  const files = await landGcpExport(warehouse, projectDir, dataDir, { runId, onFile: progress.onFile });
-  const mapping = configRows(config).ref_customer_mapping.map((m) => JSON.stringify(m)).sort();
+/**
+ * Validates and lands config/ and every vendor's files under `dataDir` into the raw schema (all vendors,
+ * or only `only`); config is landed in full either way, since every vendor's lines map through it.
+ */
+export async function landData(
+  warehouse: DuckDbWarehouse,
+  projectDir: string,
+  dataDir: string,
+  runId: string,
+  progress: PipelineProgress = {},
+  vendors: VendorModule[] = VENDORS,
+  only?: VendorModule[],
+): Promise<LandSummary> {
+  const config = loadConfig(dataDir, vendors);
+  await landConfig(warehouse, projectDir, config, vendors);
+  const files: FileLandingResult[] = [];
+  for (const vendor of only ?? vendors) {
+    files.push(...(await landVendor(warehouse, vendor, { runId, dataDir, projectDir, onFile: progress.onFile })));
+  }
+  const mapping = configRows(config, vendors).ref_customer_mapping.map((m) => JSON.stringify(m)).sort();
   return {
     runId,
     mappingFingerprint: createHash("sha256").update(mapping.join("\n")).digest("hex"),
@@ -45,6 +62,8 @@ export interface PipelineResult {
   lateRows: number;
   /** The customer mapping differs from the one the fact was built with (it forces a rebuild). */
   mappingChanged: boolean;
+  /** Billing periods whose lines the fact replaced or superseded this run. */
+  changes: BillingLineChange[];
 }
 
 const MAPPING_STATE_DDL = "CREATE TABLE IF NOT EXISTS ops.customer_mapping_state (fingerprint VARCHAR NOT NULL, built_at TIMESTAMPTZ NOT NULL)";
@@ -71,30 +90,58 @@ async function rememberCustomerMapping(warehouse: DuckDbWarehouse, fingerprint: 
 }
 
 /**
- * The fact appends on an export_time watermark, which is exact for Google's own append-only table. A
- * file landed here late (an older extract) holds rows below the watermark: count them so the run can
- * rebuild the fact instead of leaving them out.
+ * An append-only source is taken in after its export_time checkpoint (less a lookback). A file landed
+ * late (an older extract) holds rows below it: count them, per source, so the run can rebuild the fact
+ * instead of leaving them out.
  */
-export async function countLateRows(warehouse: DuckDbWarehouse, runId: string, lookbackDays: number): Promise<number> {
-  if ((await warehouse.relationKind("core", "fct_billing_line")) !== "table") return 0;
+export async function countLateRows(warehouse: DuckDbWarehouse, vendor: VendorModule, runId: string, lookbackDays: number): Promise<number> {
+  const checkpoint = vendor.appendCheckpoint;
+  if (!checkpoint || (await warehouse.relationKind("core", "fct_billing_line")) !== "table") return 0;
   const row = await warehouse.db
-    .selectFrom(sql`raw.reseller_billing_detailed_export_v1`.as("r"))
+    .selectFrom(sql`raw.${sql.id(checkpoint.table)}`.as("r"))
     .select(sql<string>`CAST(COUNT(*) AS VARCHAR)`.as("n"))
     .where(sql.ref("r._run_id"), "=", runId)
-    .where(sql.ref("r.export_time"), "<=", sql`(SELECT MAX(export_time) - to_days(CAST(${lookbackDays} AS INTEGER)) FROM core.fct_billing_line)`)
+    .where(
+      sql.ref(`r.${checkpoint.exportTimeColumn}`),
+      "<=",
+      sql`(SELECT MAX(export_time) - to_days(CAST(${lookbackDays} AS INTEGER)) FROM core.fct_billing_line WHERE source_system = ${vendor.sourceSystem})`,
+    )
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+export type BillingLineChange = BillingLineChangesTable;
+
+/** The changes the fact made this run to lines it already held (core.billing_line_changes). */
+export async function billingLineChanges(warehouse: DuckDbWarehouse, runId: string): Promise<BillingLineChange[]> {
+  if ((await warehouse.relationKind("core", "billing_line_changes")) !== "table") return [];
+  return warehouse.db
+    .selectFrom("core.billing_line_changes")
+    .select(["source_system", "billing_period_start", "change_kind", "previous_export_time", "new_export_time", "lines_removed", "lines_delivered", "run_id"])
+    .where("run_id", "=", runId)
+    .orderBy("source_system")
+    .orderBy("billing_period_start")
+    .execute();
+}
+
+/** One line of the run log per billing period whose lines were replaced or superseded. */
+export function describeChange(change: BillingLineChange): string {
+  const period = change.billing_period_start.slice(0, 7);
+  return change.change_kind === "period_replaced"
+    ? `${change.source_system} ${period}: the delivery of ${change.previous_export_time} (${change.lines_removed} lines) was replaced by the delivery of ${change.new_export_time} (${change.lines_delivered} lines)`
+    : `${change.source_system} ${period}: ${change.lines_removed} lines superseded by newer versions or deleted by the vendor`;
 }
 
 /** The scheduled job: land new data, run the graph (actions, assertions, unit tests) on DuckDB. */
 export async function runPipeline(
   warehouse: DuckDbWarehouse,
-  options: { projectDir: string; dataDir: string; runId?: string; vars?: Record<string, string>; graphOptions?: Omit<RunOptions, "runId" | "onAction"> },
+  options: { projectDir: string; dataDir: string; runId?: string; vars?: Record<string, string>; graphOptions?: Omit<RunOptions, "runId" | "onAction">; vendors?: VendorModule[] },
   progress: PipelineProgress = {},
 ): Promise<PipelineResult> {
   const runId = options.runId ?? randomUUID();
+  const vendors = options.vendors ?? VENDORS;
   const startedAt = new Date();
-  const land = await landData(warehouse, options.projectDir, options.dataDir, runId, progress);
+  const land = await landData(warehouse, options.projectDir, options.dataDir, runId, progress, vendors);
   const landed = land.files.filter((f) => f.status === "landed").length;
   await writeRunLog(
     warehouse,
@@ -110,13 +157,26 @@ export async function runPipeline(
     startedAt,
   );
   const graph = await compileProject({ projectDir: options.projectDir, vars: { ...options.vars, run_id: runId } });
-  const lookback = Number(graph.projectConfig.vars.gcp_export_lookback_days ?? "3");
-  const lateRows = land.rowsLanded > 0 ? await countLateRows(warehouse, runId, lookback) : 0;
+  let lateRows = 0;
+  const lateSources: string[] = [];
+  if (land.rowsLanded > 0) {
+    for (const vendor of vendors.filter((v) => v.appendCheckpoint)) {
+      const lookback = Number(graph.projectConfig.vars[vendor.appendCheckpoint?.lookbackVar ?? ""] ?? "3");
+      const late = await countLateRows(warehouse, vendor, runId, lookback);
+      if (late > 0) lateSources.push(vendor.sourceSystem);
+      lateRows += late;
+    }
+  }
   const mappingChanged = await customerMappingChanged(warehouse, land.mappingFingerprint);
   const fullRefresh = options.graphOptions?.fullRefresh || lateRows > 0 || mappingChanged;
-  progress.onLateRows?.(lateRows);
+  progress.onLateRows?.(lateRows, lateSources);
   if (mappingChanged) progress.onMappingChanged?.();
   const run = await runGraph(warehouse, graph, { includeTests: true, ...options.graphOptions, fullRefresh, runId, onAction: progress.onAction });
+  const changes = await billingLineChanges(warehouse, runId);
+  for (const change of changes) {
+    await writeRunLog(warehouse, runId, { name: "core.fct_billing_line", kind: change.change_kind, status: "success", rowsWritten: Number(change.lines_delivered ?? 0), seconds: 0, message: describeChange(change) }, new Date());
+  }
+  if (changes.length > 0) progress.onLinesChanged?.(changes);
   if (run.ok) await rememberCustomerMapping(warehouse, land.mappingFingerprint);
-  return { land, run, lateRows, mappingChanged };
+  return { land, run, lateRows, mappingChanged, changes };
 }

@@ -31,6 +31,13 @@ export interface CheckResult {
   statementsChecked: number;
   actionsChecked: number;
   errors: CheckError[];
+  /** Each table or view's output columns as BigQuery types them (`schema.name` -> [{ name, type }]). */
+  outputColumns: Record<string, { name: string; type: string }[]>;
+}
+
+/** A resolved column type as BigQuery spells it (STRING, NUMERIC, ...; ARRAY / STRUCT for the rest). */
+export function bigQueryTypeName(type: ZetaType): string {
+  return BIGQUERY_TYPE_OF.get(String(type.typeKind)) ?? (type.arrayType ? "ARRAY" : type.structType ? "STRUCT" : String(type.typeKind));
 }
 
 export class SourceSchemaMissing extends Error {
@@ -213,6 +220,7 @@ export async function checkGraph(graph: CompiledGraph, schemas: Map<string, Sour
     };
 
     const errors: CheckError[] = [];
+    const outputColumns: CheckResult["outputColumns"] = {};
     let statementsChecked = 0;
     let actionsChecked = 0;
     const failed = new Set<string>();
@@ -270,6 +278,7 @@ export async function checkGraph(graph: CompiledGraph, schemas: Map<string, Sour
         const columns = resolvedColumns(await analyze(current));
         if (!columns) throw new Error("ZetaSQL returned no output columns for the query");
         register(action.target, columns);
+        outputColumns[action.name] = columns.map((c) => ({ name: c.name, type: bigQueryTypeName(c.type) }));
         const ddl = bigQueryCreateTableDdl(action);
         if (ddl) {
           current = ddl;
@@ -313,6 +322,6 @@ export async function checkGraph(graph: CompiledGraph, schemas: Map<string, Sour
         }
       }
     }
-    return { statementsChecked, actionsChecked, errors };
+    return { statementsChecked, actionsChecked, errors, outputColumns };
   });
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:
 import { dirname, join, resolve } from "node:path";
 import { Kysely, sql } from "kysely";
 import type { Command } from "commander";
-import { parseVars, print, summaryLine, type GlobalOptions, type GraphRunCliOptions } from "../cli.ts";
+import { addGraphRunOptions, parseVars, print, summaryLine, type GlobalOptions, type GraphRunCliOptions } from "./common.ts";
 import { ACCESS_TOKEN_ENV, bigQueryClient } from "../clients/bigquery.ts";
 import { loadConfig } from "../config/config.ts";
 import { loadSourceSchemas } from "../contracts/source-schema.ts";
@@ -11,10 +11,11 @@ import type { WarehouseDatabase } from "../contracts/warehouse-tables.ts";
 import { BigQueryDialect } from "../engines/bigquery/kysely-dialect.ts";
 import { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 import { landConfigToBigQuery } from "../land/bigquery-config.ts";
-import { GCP_EXPORT_DIR } from "../land/gcp.ts";
-import { DEFAULT_GENERATE_OPTIONS, generateConfig, generateGcpExport } from "../generate/gcp.ts";
+import { DEFAULT_GENERATE_OPTIONS } from "../generate/options.ts";
+import { generateSampleData } from "../generate/sample-data.ts";
 import type { FileLandingResult } from "../land/landing.ts";
-import { landData, runPipeline } from "../pipeline.ts";
+import { vendorById, VENDORS } from "../land/vendors.ts";
+import { describeChange, landData, runPipeline } from "../pipeline.ts";
 import { duckDbReportSource, loadMarginReport, ReportError, type MarginReport } from "../report/margin-report.ts";
 import { formatMoney, formatPercent } from "../report/money.ts";
 import { renderCsv, renderHtml, renderJson, type ReportFormat, type ReportLanguage } from "../report/render.ts";
@@ -24,7 +25,7 @@ import { formatActionLine, rowsAsCsv, rowsAsTable } from "./format.ts";
 export const DEMO_WAREHOUSE_PATH = ".rbw/demo.duckdb";
 const SAMPLE_MARKER = ".rbw-sample-data";
 
-function generateSampleData(dataDir: string, opts: { months: string; linesPerDay: string }) {
+function writeSampleData(dataDir: string, opts: { months: string; linesPerDay: string }) {
   const months = Number(opts.months);
   const linesPerDay = Number(opts.linesPerDay);
   if (!Number.isInteger(months) || months < 1 || months > 36) throw new Error(`--months must be a whole number from 1 to 36, got "${opts.months}"`);
@@ -35,11 +36,15 @@ function generateSampleData(dataDir: string, opts: { months: string; linesPerDay
   if (existsSync(dataDir) && readdirSync(dataDir).length > 0 && !existsSync(marker)) {
     throw new Error(`${resolve(dataDir)} already holds data that rbw did not generate; give --data an empty or new folder.`);
   }
-  rmSync(join(dataDir, "gcp"), { recursive: true, force: true });
-  const generated = generateGcpExport(dataDir, options);
-  generateConfig(dataDir, options);
+  for (const vendor of VENDORS) rmSync(join(dataDir, vendor.id), { recursive: true, force: true });
+  const generated = generateSampleData(dataDir, options);
   writeFileSync(marker, "Sample data written by `rbw generate`; rbw may replace this folder's contents.\n");
-  return { rows: generated.rows, files: generated.files.map((f) => resolve(f)) };
+  return { rows: generated.rows, files: generated.files.map((f) => resolve(f)), byVendor: generated.byVendor };
+}
+
+/** "2327 Google Cloud rows in 91 files, ..." */
+function describeGenerated(generated: ReturnType<typeof writeSampleData>): string {
+  return generated.byVendor.map((v) => `${v.rows} ${vendorById(v.vendor).providerName} rows in ${v.files} files`).join(", ");
 }
 
 /**
@@ -90,7 +95,7 @@ function marginSummary(report: MarginReport): string {
   const mismatches = report.reconciliation.filter((r) => r.status !== "match");
   lines.push(
     mismatches.length === 0
-      ? `Invoice reconciliation: ${report.reconciliation.length} payer totals match the vendor export to the last digit.`
+      ? `Invoice reconciliation: all ${report.reconciliation.length} vendor totals match the warehouse to the last digit.`
       : `Invoice reconciliation: ${mismatches.length} MISMATCH(ES): see marts.invoice_reconciliation.`,
   );
   return lines.join("\n");
@@ -122,16 +127,17 @@ async function runPipelineCommand(global: GlobalOptions, opts: PipelineCliOption
         onFile: landingProgress(say),
         onAction: (r, i, n) => say(formatActionLine(r, i, n)),
         onMappingChanged: () => say("config/customers.json changed since the last build: re-mapping history (full refresh of core.fct_billing_line)."),
-        onLateRows: (n) => {
-          if (n > 0) say(`${n} landed rows are older than core.fct_billing_line's export_time watermark: rebuilding it (full refresh).`);
+        onLateRows: (n, sources) => {
+          if (n > 0) say(`${n} landed rows of ${sources.join(", ")} are older than their export_time checkpoint in core.fct_billing_line: rebuilding it (full refresh).`);
         },
+        onLinesChanged: (changes) => changes.forEach((c) => say(`Replaced lines: ${describeChange(c)}`)),
       },
     );
     const newFiles = result.land.files.filter((f) => f.status === "landed").length;
     say(`Landed ${result.land.rowsLanded} rows (${result.land.rowsQuarantined} quarantined) from ${newFiles} new files; ${result.land.files.length - newFiles} files were landed before.`);
     say(summaryLine(result.run));
     let reports: { paths: string[]; report: MarginReport } | undefined;
-    if (result.land.files.length === 0) say(`No Google export extracts under ${join(resolve(opts.data), GCP_EXPORT_DIR)}.`);
+    if (result.land.files.length === 0) say(`No vendor files under ${resolve(opts.data)}; the layout is:\n${dataLayout()}`);
     const month = result.run.ok ? (opts.reportMonth ?? (await latestMonth(warehouse))) : undefined;
     if (result.run.ok && !month) {
       say("No margin data yet: no report was written.");
@@ -155,21 +161,29 @@ function addReportOptions(command: Command): Command {
     .option("--lang <en|ko>", "report language (ko: Korean labels, KRW without decimals)", "en");
 }
 
-export function registerPipelineCommands(program: Command, globals: () => GlobalOptions, addGraphRunOptions: (command: Command) => Command): void {
+/** The data folder's layout, one line per vendor, for --help and messages. */
+function dataLayout(): string {
+  return ["  config/customers.json, fx_rates.json, settings.json", ...VENDORS.map((v) => `  ${v.layout}   (${v.providerName})`)].join("\n");
+}
+
+export function registerPipelineCommands(program: Command, globals: () => GlobalOptions): void {
   program
     .command("land")
     .description(
-      "Validate config/ and land every vendor extract under --data into the raw schema (re-landing a file adds nothing). " +
+      "Validate config/ and land every vendor's files under --data into the raw schema (re-landing a file adds nothing); " +
+        `with a vendor (${VENDORS.map((v) => v.id).join(", ")}), only that vendor's files. ` +
         "With --target bigquery, replace the raw.ref_* config tables in BigQuery instead (the Google export is read in place there); " +
         `credentials come from ${ACCESS_TOKEN_ENV} or Google's Application Default Credentials.`,
     )
-    .requiredOption("-d, --data <dir>", "data directory: DIR/config/*.json, DIR/gcp/reseller_billing_detailed_export_v1/*.json[.gz]|*.parquet")
+    .argument("[vendor]", `land only this vendor's files: ${VENDORS.map((v) => v.id).join(", ")}`)
+    .requiredOption("-d, --data <dir>", "data directory, laid out as:\n" + dataLayout())
     .option("--target <duckdb|bigquery>", "where to land", "duckdb")
     .option("--bq-project <id>", "BigQuery project of the warehouse (with --target bigquery)")
     .option("--bq-dataset <name>", "BigQuery dataset of the raw tables", "raw")
     .option("--bq-location <location>", "BigQuery location, e.g. asia-northeast3")
-    .action(async (opts: { data: string; target: string; bqProject?: string; bqDataset: string; bqLocation?: string }) => {
+    .action(async (vendorId: string | undefined, opts: { data: string; target: string; bqProject?: string; bqDataset: string; bqLocation?: string }) => {
       const global = globals();
+      const only = vendorId ? [vendorById(vendorId)] : undefined;
       if (opts.target === "bigquery") {
         if (!opts.bqProject) throw new Error("--target bigquery needs --bq-project");
         const config = loadConfig(resolve(opts.data));
@@ -184,11 +198,19 @@ export function registerPipelineCommands(program: Command, globals: () => Global
       }
       if (opts.target !== "duckdb") throw new Error(`--target must be duckdb or bigquery, got "${opts.target}"`);
       await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
-        const summary = await landData(warehouse, global.project, resolve(opts.data), randomUUID(), {
-          onFile: landingProgress((text) => {
-            if (!global.json) process.stdout.write(`${text}\n`);
-          }),
-        });
+        const summary = await landData(
+          warehouse,
+          global.project,
+          resolve(opts.data),
+          randomUUID(),
+          {
+            onFile: landingProgress((text) => {
+              if (!global.json) process.stdout.write(`${text}\n`);
+            }),
+          },
+          VENDORS,
+          only,
+        );
         print(global, `Landed ${summary.rowsLanded} rows, quarantined ${summary.rowsQuarantined}, from ${summary.files.length} files.`, summary);
       });
     });
@@ -204,20 +226,20 @@ export function registerPipelineCommands(program: Command, globals: () => Global
 
   program
     .command("generate")
-    .description("Write the deterministic sample data (Google export extracts and a complete config/ folder) without running anything.")
+    .description(`Write the deterministic sample data (every vendor's files: ${VENDORS.map((v) => v.providerName).join(", ")}; and a complete config/ folder) without running anything.`)
     .option("-d, --data <dir>", "where the sample data is written", ".rbw/demo-data")
     .option("--months <n>", "invoice months to generate", String(DEFAULT_GENERATE_OPTIONS.months))
     .option("--lines-per-day <n>", "usage lines per customer, service and day (scales the data)", String(DEFAULT_GENERATE_OPTIONS.linesPerDay))
     .action((opts: { data: string; months: string; linesPerDay: string }) => {
       const global = globals();
-      const generated = generateSampleData(opts.data, opts);
-      print(global, `Generated ${generated.rows} Google export rows in ${generated.files.length} daily files and config/ under ${resolve(opts.data)}`, generated);
+      const generated = writeSampleData(opts.data, opts);
+      print(global, `Generated ${describeGenerated(generated)} and config/ under ${resolve(opts.data)}`, generated);
     });
 
   addReportOptions(
     program
       .command("demo")
-      .description("Generate a realistic, deterministic reseller export and config, then run the whole job on it (what `npm start` runs).")
+      .description("Generate realistic, deterministic data of every vendor and a config, then run the whole job on it (what `npm start` runs).")
       .option("-d, --data <dir>", "where the sample data is written", ".rbw/demo-data")
       .option("--months <n>", "invoice months to generate", String(DEFAULT_GENERATE_OPTIONS.months))
       .option("--lines-per-day <n>", "usage lines per customer, service and day (scales the data)", String(DEFAULT_GENERATE_OPTIONS.linesPerDay)),
@@ -226,8 +248,8 @@ export function registerPipelineCommands(program: Command, globals: () => Global
     // The demo builds its own warehouse from scratch, so it never mixes with real data.
     if (program.getOptionValueSource("warehouse") === "default") global.warehouse = DEMO_WAREHOUSE_PATH;
     for (const file of [global.warehouse, `${global.warehouse}.wal`]) rmSync(file, { force: true });
-    const generated = generateSampleData(opts.data, opts);
-    await runPipelineCommand(global, opts, global.json ? undefined : `Generated ${generated.rows} Google export rows in ${generated.files.length} daily files under ${resolve(opts.data)}`);
+    const generated = writeSampleData(opts.data, opts);
+    await runPipelineCommand(global, opts, global.json ? undefined : `Generated ${describeGenerated(generated)} under ${resolve(opts.data)}`);
   });
 
   program

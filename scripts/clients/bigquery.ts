@@ -1,13 +1,9 @@
 import { BigQuery } from "@google-cloud/bigquery";
 import { OAuth2Client } from "google-auth-library";
 
-/** The vendor (BigQuery) refused a request or could not be reached; the message never carries credentials. */
-export class VendorApiError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "VendorApiError";
-  }
-}
+import { UsageError, VendorApiError } from "./errors.ts";
+
+export { VendorApiError };
 
 export interface BigQueryTarget {
   projectId: string;
@@ -27,7 +23,7 @@ const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$|^[a-z0-9.-]+:[a-z][a-z0-9-]{4
  * (GOOGLE_APPLICATION_CREDENTIALS, gcloud auth application-default login, or the runtime's service account).
  */
 export function bigQueryClient(target: BigQueryTarget, env: NodeJS.ProcessEnv = process.env): BigQuery {
-  if (!PROJECT_ID.test(target.projectId)) throw new VendorApiError(`"${target.projectId}" is not a Google Cloud project id.`);
+  if (!PROJECT_ID.test(target.projectId)) throw new UsageError(`"${target.projectId}" is not a Google Cloud project id.`);
   const token = env[ACCESS_TOKEN_ENV];
   let authClient: OAuth2Client | undefined;
   if (token) {

@@ -5,6 +5,8 @@ import { loadSourceSchemas } from "../contracts/source-schema.ts";
 import type { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 import { rawTableDdl } from "../land/landing.ts";
 import { toNumericText } from "../land/record-validator.ts";
+import type { VendorModule } from "../land/vendor-module.ts";
+import { VENDORS } from "../land/vendors.ts";
 
 /** A config file that is missing or does not match its contract. */
 export class ConfigError extends Error {
@@ -19,21 +21,20 @@ export class ConfigError extends Error {
 
 const currency = z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code such as KRW or USD");
 
-export const customersConfig = z.object({
-  customers: z.array(
-    z.object({
-      customer_id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "lower-case letters, digits, - and _"),
-      customer_name: z.string().min(1),
-      gcp: z
-        .object({
-          customer_names: z.array(z.string().regex(/^accounts\/[^/]+\/customers\/[^/]+$/, "accounts/{account}/customers/{customer}")).default([]),
-          customer_correlation_ids: z.array(z.string().min(1)).default([]),
-          billing_account_ids: z.array(z.string().min(1)).default([]),
-        })
-        .default({ customer_names: [], customer_correlation_ids: [], billing_account_ids: [] }),
-    }),
-  ),
-});
+/** config/customers.json: each customer with one block per vendor (`"gcp": {...}`, ...) listing its ids there. */
+export function customersConfig(vendors: VendorModule[] = VENDORS) {
+  return z.object({
+    customers: z.array(
+      z.object({
+        customer_id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "lower-case letters, digits, - and _"),
+        customer_name: z.string().min(1),
+        ...Object.fromEntries(vendors.map((v) => [v.id, v.customerBlock])),
+      }),
+    ),
+  });
+}
+
+export type CustomersConfig = { customers: ({ customer_id: string; customer_name: string } & Record<string, unknown>)[] };
 
 export const fxRatesConfig = z.object({
   rates: z.array(
@@ -53,7 +54,7 @@ export const settingsConfig = z.object({
 });
 
 export interface WarehouseConfig {
-  customers: z.infer<typeof customersConfig>;
+  customers: CustomersConfig;
   fxRates: z.infer<typeof fxRatesConfig>;
   settings: z.infer<typeof settingsConfig>;
 }
@@ -75,38 +76,41 @@ function readJson<T>(dir: string, name: string, schema: z.ZodType<T>): T {
   return parsed.data;
 }
 
-export function loadConfig(dataDir: string): WarehouseConfig {
+export function loadConfig(dataDir: string, vendors: VendorModule[] = VENDORS): WarehouseConfig {
   const dir = join(dataDir, "config");
-  const config = {
-    customers: readJson(dir, "customers.json", customersConfig),
+  const config: WarehouseConfig = {
+    customers: readJson(dir, "customers.json", customersConfig(vendors)) as CustomersConfig,
     fxRates: readJson(dir, "fx_rates.json", fxRatesConfig),
     settings: readJson(dir, "settings.json", settingsConfig),
   };
-  const ids = new Map<string, string>();
-  for (const c of config.customers.customers) {
-    for (const value of [...c.gcp.customer_names, ...c.gcp.customer_correlation_ids, ...c.gcp.billing_account_ids]) {
-      const owner = ids.get(value);
-      if (owner && owner !== c.customer_id) {
-        throw new ConfigError(join(dir, "customers.json"), `${value} is mapped to both ${owner} and ${c.customer_id}`);
-      }
-      ids.set(value, c.customer_id);
+  // A vendor id belongs to one customer: the same id under two customers would bill it twice.
+  const owners = new Map<string, string>();
+  for (const row of customerMappingRows(config.customers, vendors)) {
+    const key = `${row.source_system}|${row.match_field}|${row.match_value}`;
+    const owner = owners.get(key);
+    if (owner && owner !== row.customer_id) {
+      throw new ConfigError(join(dir, "customers.json"), `${row.match_value} is mapped to both ${owner} and ${row.customer_id}`);
     }
+    owners.set(key, row.customer_id);
   }
   return config;
+}
+
+/** raw.ref_customer_mapping: one row per vendor id a customer's blocks list. */
+export function customerMappingRows(customers: CustomersConfig, vendors: VendorModule[] = VENDORS) {
+  return customers.customers.flatMap((c) =>
+    vendors.flatMap((vendor) =>
+      vendor.customerMatches(c[vendor.id]).map((m) => ({ customer_id: c.customer_id, customer_name: c.customer_name, source_system: vendor.sourceSystem, ...m })),
+    ),
+  );
 }
 
 export type RefTableName = "ref_customer_mapping" | "ref_fx_rate" | "ref_settings";
 export const REF_TABLES: RefTableName[] = ["ref_customer_mapping", "ref_fx_rate", "ref_settings"];
 
 /** The rows of the raw.ref_* tables for a config (the same rows on DuckDB and BigQuery). */
-export function configRows(config: WarehouseConfig) {
-  const mapping = config.customers.customers.flatMap((c) =>
-    [
-      ...c.gcp.customer_names.map((v) => ({ match_field: "customer_name", match_value: v })),
-      ...c.gcp.customer_correlation_ids.map((v) => ({ match_field: "customer_correlation_id", match_value: v })),
-      ...c.gcp.billing_account_ids.map((v) => ({ match_field: "billing_account_id", match_value: v })),
-    ].map((m) => ({ customer_id: c.customer_id, customer_name: c.customer_name, source_system: "gcp_channel", ...m })),
-  );
+export function configRows(config: WarehouseConfig, vendors: VendorModule[] = VENDORS) {
+  const mapping = customerMappingRows(config.customers, vendors);
   const rates = config.fxRates.rates.map((r) => ({
     from_currency: r.from,
     to_currency: r.to,
@@ -119,9 +123,9 @@ export function configRows(config: WarehouseConfig) {
 }
 
 /** Replaces the raw.ref_* tables with the current config so SQL can join it. */
-export async function landConfig(warehouse: DuckDbWarehouse, projectDir: string, config: WarehouseConfig): Promise<void> {
+export async function landConfig(warehouse: DuckDbWarehouse, projectDir: string, config: WarehouseConfig, vendors: VendorModule[] = VENDORS): Promise<void> {
   const schemas = loadSourceSchemas(projectDir);
-  const rows = configRows(config);
+  const rows = configRows(config, vendors);
   await warehouse.ensureSchema("raw");
   await warehouse.transaction(async () => {
     for (const table of REF_TABLES) {

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, relative } from "node:path";
 import { z } from "zod";
 
 /**
@@ -67,21 +67,41 @@ export const tableSchemaFile = z.array(fieldSchema);
 export interface SourceSchema {
   /** The table name (the file name without `.json`). */
   table: string;
+  /** The file, relative to the project (`includes/schemas/gcp/<table>.json`). */
+  file: string;
   fields: SchemaField[];
 }
 
 export const SCHEMAS_DIR = "includes/schemas";
 
+/** Files that sit beside the schemas without being one (a vendor's feed list, for example). */
+const NOT_A_SCHEMA = /^_|^feeds\.json$/;
+
+/**
+ * Every table schema under includes/schemas/, one folder per vendor (`includes/schemas/<vendor>/`).
+ * Table names are unique across folders: the raw schema in the warehouse holds them side by side.
+ */
 export function loadSourceSchemas(projectDir: string): Map<string, SourceSchema> {
-  const dir = join(projectDir, SCHEMAS_DIR);
+  const root = join(projectDir, SCHEMAS_DIR);
   const schemas = new Map<string, SourceSchema>();
-  if (!existsSync(dir)) return schemas;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
-    const table = basename(file, ".json");
-    const parsed = tableSchemaFile.safeParse(JSON.parse(readFileSync(join(dir, file), "utf8")));
-    if (!parsed.success) throw new Error(`${SCHEMAS_DIR}/${file} is not a BigQuery table schema: ${parsed.error.message}`);
-    schemas.set(table, { table, fields: parsed.data });
-  }
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        walk(path);
+        continue;
+      }
+      if (!entry.name.endsWith(".json") || NOT_A_SCHEMA.test(entry.name)) continue;
+      const file = relative(projectDir, path);
+      const table = basename(entry.name, ".json");
+      const parsed = tableSchemaFile.safeParse(JSON.parse(readFileSync(path, "utf8")));
+      if (!parsed.success) throw new Error(`${file} is not a BigQuery table schema: ${parsed.error.message}`);
+      const earlier = schemas.get(table);
+      if (earlier) throw new Error(`${file} and ${earlier.file} both define the raw table ${table}`);
+      schemas.set(table, { table, file, fields: parsed.data });
+    }
+  };
+  if (existsSync(root)) walk(root);
   return schemas;
 }
 

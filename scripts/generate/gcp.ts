@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { GCP_EXPORT_DIR } from "../land/gcp.ts";
+import { GCP_EXPORT_DIR } from "../land/gcp-layout.ts";
+import type { SampleCustomer, SampleData } from "../land/vendor-module.ts";
+import { DEFAULT_GENERATE_OPTIONS, type GenerateOptions, monthList, mulberry32 } from "./options.ts";
 
 /**
  * A deterministic, realistic Google Cloud Channel Services export for a reseller: two payer accounts
@@ -9,28 +11,6 @@ import { GCP_EXPORT_DIR } from "../land/gcp.ts";
  * an adjustment, rounding lines in both spellings, exact duplicate lines and a late export of the
  * previous invoice month. Amounts are generated in integer micro-units so every total is exact.
  */
-
-export interface GenerateOptions {
-  /** First invoice month, YYYY-MM. */
-  firstMonth: string;
-  months: number;
-  /** Usage lines per customer, service and day. */
-  linesPerDay: number;
-  seed: number;
-}
-
-export const DEFAULT_GENERATE_OPTIONS: GenerateOptions = { firstMonth: "2026-08", months: 3, linesPerDay: 1, seed: 20261122 };
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Micro-units (1e-6) to exact decimal text. */
 export function micros(value: number): string {
@@ -103,11 +83,6 @@ const SKUS: Sku[] = [
 
 type Json = Record<string, unknown>;
 
-function monthList(first: string, count: number): { year: number; month: number }[] {
-  const [y, m] = first.split("-").map(Number);
-  return Array.from({ length: count }, (_, i) => ({ year: y + Math.floor((m - 1 + i) / 12), month: ((m - 1 + i) % 12) + 1 }));
-}
-
 const pad = (n: number) => String(n).padStart(2, "0");
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -116,13 +91,13 @@ function bqTimestamp(date: Date, iso: boolean): string {
   return iso ? text : `${text.slice(0, 10)} ${text.slice(11, 19)}.${text.slice(20, 23)}000 UTC`;
 }
 
-export interface GeneratedExport {
-  files: string[];
-  rows: number;
-}
-
-/** Writes DIR/gcp/reseller_billing_detailed_export_v1/*.json[.gz] (one file per export day). */
-export function generateGcpExport(dataDir: string, options: GenerateOptions = DEFAULT_GENERATE_OPTIONS): GeneratedExport {
+/**
+ * Writes DIR/gcp/reseller_billing_detailed_export_v1/*.json[.gz] (one file per export day) for the sample
+ * customers Google bills, and returns their `gcp` blocks of config/customers.json.
+ */
+export function generateGcpExport(dataDir: string, options: GenerateOptions = DEFAULT_GENERATE_OPTIONS, sampleCustomers: SampleCustomer[] = []): SampleData {
+  const known = new Set(sampleCustomers.map((c) => c.id));
+  const billed = sampleCustomers.length > 0 ? CUSTOMERS.filter((c) => known.has(c.id)) : CUSTOMERS;
   const random = mulberry32(options.seed);
   const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
   const byExportDay = new Map<string, Json[]>();
@@ -161,7 +136,7 @@ export function generateGcpExport(dataDir: string, options: GenerateOptions = DE
       // Most usage is exported the next day; the last two days of a month arrive in the next month's
       // first days (a late export for the closed invoice month).
       const exportDay = new Date(usageDay.getTime() + (day >= days - 1 ? 2 : 1) * 86_400_000);
-      const owners: (Customer | null)[] = [...CUSTOMERS, null];
+      const owners: (Customer | null)[] = [...billed, null];
       for (const customer of owners) {
         const payer = customer?.payer ?? PAYERS[day % 2];
         for (const sku of SKUS) {
@@ -220,7 +195,7 @@ export function generateGcpExport(dataDir: string, options: GenerateOptions = DE
       }
       // Discount credits applied to separate zero-cost lines: identical rows that are both real.
       if (day === 10) {
-        const customer = CUSTOMERS[0];
+        const customer = billed[0];
         const dup = {
           ...base(customer.payer, customer, invoiceMonth, "regular"),
           service: { id: SKUS[0].serviceId, description: SKUS[0].service },
@@ -238,7 +213,7 @@ export function generateGcpExport(dataDir: string, options: GenerateOptions = DE
 
     // Month close: tax per customer, one adjustment and a rounding line per payer, exported on the 3rd.
     const closeDay = new Date(Date.UTC(year, month, 3));
-    for (const customer of CUSTOMERS) {
+    for (const customer of billed) {
       const net = regularCost.get(`${customer.payer.id}|${customer.id}`) ?? 0;
       add(closeDay, {
         ...base(customer.payer, customer, invoiceMonth, "tax"),
@@ -251,7 +226,7 @@ export function generateGcpExport(dataDir: string, options: GenerateOptions = DE
         usage: { amount: "1", unit: "count", amount_in_pricing_units: "1", pricing_unit: "count" },
       });
     }
-    const corrected = CUSTOMERS[1];
+    const corrected = billed[1] ?? billed[0];
     add(closeDay, {
       ...base(corrected.payer, corrected, invoiceMonth, "adjustment"),
       service: { id: SKUS[3].serviceId, description: SKUS[3].service },
@@ -301,31 +276,15 @@ export function generateGcpExport(dataDir: string, options: GenerateOptions = DE
     writeFileSync(file, dayIndex % 6 === 3 ? body : gzipSync(body));
     files.push(file);
   });
-  return { files, rows };
-}
-
-/** A complete config/ folder matching the generated customers, with monthly FX rates. */
-export function generateConfig(dataDir: string, options: GenerateOptions = DEFAULT_GENERATE_OPTIONS): void {
-  const dir = join(dataDir, "config");
-  mkdirSync(dir, { recursive: true });
-  const customers = CUSTOMERS.map((c) => ({
-    customer_id: c.id,
-    customer_name: c.name,
-    gcp: {
-      customer_names: c.correlationId ? [] : [c.googleCustomer],
-      customer_correlation_ids: c.correlationId ? [c.correlationId] : [],
-      billing_account_ids: [],
-    },
-  }));
-  const usdKrw = ["1388.15", "1392.40", "1379.85", "1384.60", "1390.05", "1376.30"];
-  const rates = monthList(options.firstMonth, options.months).map(({ year, month }, i) => ({
-    from: "USD",
-    to: "KRW",
-    month: `${year}-${pad(month)}`,
-    rate: usdKrw[i % usdKrw.length],
-    source: "Bank of Korea monthly average (sample)",
-  }));
-  writeFileSync(join(dir, "customers.json"), `${JSON.stringify({ customers }, null, 2)}\n`);
-  writeFileSync(join(dir, "fx_rates.json"), `${JSON.stringify({ rates }, null, 2)}\n`);
-  writeFileSync(join(dir, "settings.json"), `${JSON.stringify({ reporting_currency: "KRW", reseller_name: "Hangang Cloud Partners" }, null, 2)}\n`);
+  const customers = Object.fromEntries(
+    billed.map((c) => [
+      c.id,
+      {
+        customer_names: c.correlationId ? [] : [c.googleCustomer],
+        customer_correlation_ids: c.correlationId ? [c.correlationId] : [],
+        billing_account_ids: [],
+      },
+    ]),
+  );
+  return { files, rows, customers, currencies: PAYERS.map((p) => p.currency) };
 }

@@ -1,5 +1,6 @@
 import { BigQuery, type BigQueryDate } from "@google-cloud/bigquery";
-import { runStatement, VendorApiError } from "../clients/bigquery.ts";
+import { runStatement } from "../clients/bigquery.ts";
+import { UsageError } from "../clients/errors.ts";
 import { configRows, REF_TABLES, type RefTableName, type WarehouseConfig } from "../config/config.ts";
 import { bigQueryType, type SchemaField, type SourceSchema } from "../contracts/source-schema.ts";
 
@@ -18,7 +19,7 @@ export interface RefTableStatement {
  * every config value passed as a query parameter (never spliced into the SQL).
  */
 export function refTableStatements(projectId: string, dataset: string, config: WarehouseConfig, schemas: Map<string, SourceSchema>): RefTableStatement[] {
-  if (!DATASET.test(dataset)) throw new VendorApiError(`"${dataset}" is not a BigQuery dataset name.`);
+  if (!DATASET.test(dataset)) throw new UsageError(`"${dataset}" is not a BigQuery dataset name.`);
   const rows = configRows(config);
   return REF_TABLES.map((table) => {
     const fields = schemas.get(table)?.fields;

@@ -1,12 +1,16 @@
 import { createHash } from "node:crypto";
-import { createReadStream, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import { finished } from "node:stream/promises";
-import { duckDbType, type SchemaField } from "../contracts/source-schema.ts";
+import { duckDbType, loadSourceSchemas, type SchemaField } from "../contracts/source-schema.ts";
+import { LOAD_MANIFEST, QUARANTINE, tableDdl } from "../contracts/warehouse-tables.ts";
 import { qualified, quoteIdent, type DuckDbWarehouse } from "../engines/duckdb/engine.ts";
-import { lineBatches, SourceFormatError, stageRecords, type LandingTarget, type QuarantinedRow, type StagedFile } from "./stage.ts";
+import { SourceFormatError } from "./readers.ts";
+import { stageRecords, type LandingTarget, type QuarantinedRow, type StagedFile } from "./stage.ts";
 import { StagePool } from "./stage-pool.ts";
+import type { RawTableSpec, VendorModule } from "./vendor-module.ts";
+import { VENDORS } from "./vendors.ts";
 
 export { SourceFormatError, type LandingTarget };
 
@@ -23,26 +27,22 @@ export interface LandingContext {
   runId: string;
   /** Paths in the manifest and quarantine are stored relative to this folder. */
   dataDir: string;
+  /** The Dataform project (its includes/schemas/ hold the raw tables' schemas). */
+  projectDir: string;
   onFile?: (result: FileLandingResult) => void;
-  /** Worker threads validating files; by default 2 when there is enough NDJSON to be worth them. */
+  /** Worker threads validating files; by default 2 when there is enough to be worth them. */
   workers?: number;
 }
 
-/** Below this much NDJSON, starting worker threads costs more than it saves. */
+/** Below this much data, starting worker threads costs more than it saves. */
 const PARALLEL_FROM_BYTES = 4 * 1024 * 1024;
 
 const LINEAGE_COLUMNS = `_extra JSON, _source_file VARCHAR NOT NULL, _source_line BIGINT NOT NULL, _run_id VARCHAR NOT NULL, _loaded_at TIMESTAMPTZ NOT NULL`;
 
 export async function ensureLandingTables(warehouse: DuckDbWarehouse): Promise<void> {
   await warehouse.ensureSchema("raw");
-  await warehouse.exec(`CREATE TABLE IF NOT EXISTS raw.load_manifest (
-    source_system VARCHAR NOT NULL, source_object VARCHAR NOT NULL, file_path VARCHAR NOT NULL,
-    checksum VARCHAR NOT NULL, rows_landed BIGINT NOT NULL, rows_quarantined BIGINT NOT NULL,
-    loaded_at TIMESTAMPTZ NOT NULL, run_id VARCHAR NOT NULL)`);
-  await warehouse.exec(`CREATE TABLE IF NOT EXISTS raw.quarantine (
-    source_system VARCHAR NOT NULL, source_object VARCHAR NOT NULL, file_path VARCHAR NOT NULL,
-    row_number BIGINT NOT NULL, field VARCHAR, reason VARCHAR NOT NULL, raw_record VARCHAR NOT NULL,
-    run_id VARCHAR NOT NULL, quarantined_at TIMESTAMPTZ NOT NULL)`);
+  await warehouse.exec(tableDdl("raw", "load_manifest", LOAD_MANIFEST));
+  await warehouse.exec(tableDdl("raw", "quarantine", QUARANTINE));
 }
 
 /** DDL of a raw table: the source's own columns, then (for landed files) the lineage columns. */
@@ -61,7 +61,7 @@ export function listFiles(dir: string, extensions: string[]): string[] {
       else if (extensions.some((e) => entry.endsWith(e))) out.push(path);
     }
   };
-  walk(dir);
+  if (existsSync(dir)) walk(dir);
   return out;
 }
 
@@ -71,18 +71,37 @@ async function sha256(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
+/** The landing target of one of a vendor's raw tables: its schema from includes/schemas/ and its rules. */
+export function landingTarget(projectDir: string, vendor: VendorModule, spec: RawTableSpec): LandingTarget {
+  const schema = loadSourceSchemas(projectDir).get(spec.table);
+  if (!schema) throw new Error(`includes/schemas/${vendor.id}/${spec.table}.json is missing`);
+  return { sourceSystem: vendor.sourceSystem, table: spec.table, fields: schema.fields, normalize: spec.normalize, check: spec.check };
+}
 
+/** Lands every file of every raw table of a vendor (tables with no files yet are created empty). */
+export async function landVendor(warehouse: DuckDbWarehouse, vendor: VendorModule, context: LandingContext): Promise<FileLandingResult[]> {
+  const results: FileLandingResult[] = [];
+  for (const spec of vendor.rawTables) {
+    const files = listFiles(join(context.dataDir, spec.dir), spec.extensions);
+    results.push(...(await landFiles(warehouse, vendor, spec, files, context)));
+  }
+  return results;
+}
 
 /** Staged NDJSON is committed in batches: one multi-file read and one transaction per batch. */
 const BATCH_ROWS = 50_000;
 
 /**
- * Lands files into `raw.<table>`: valid rows into the raw table with their lineage, unreadable rows
+ * Lands a vendor's files into `raw.<table>` (one format reader per file, one committer): valid rows into the raw table with their lineage, unreadable rows
  * into `raw.quarantine` with the reason, and one manifest row per file, committed together. A file
  * whose checksum is already in the manifest is skipped, so re-landing adds nothing. A file that cannot
  * be read at all stops the landing after everything before it has been committed.
  */
-export async function landFiles(warehouse: DuckDbWarehouse, target: LandingTarget, files: string[], context: LandingContext): Promise<FileLandingResult[]> {
+export async function landFiles(warehouse: DuckDbWarehouse, vendor: VendorModule, spec: RawTableSpec, files: string[], context: LandingContext): Promise<FileLandingResult[]> {
+  const target = landingTarget(context.projectDir, vendor, spec);
+  const requiredFields = target.fields.filter((f) => f.mode === "REQUIRED").map((f) => f.name);
+  // Workers find the vendor in VENDORS; a vendor passed in from elsewhere (a test's) is read here.
+  const inParallel = (file: string) => VENDORS.includes(vendor) && (spec.parallel?.(file) ?? false);
   await ensureLandingTables(warehouse);
   await warehouse.exec(rawTableDdl(target.table, target.fields));
   const manifest = await warehouse.db
@@ -110,14 +129,13 @@ export async function landFiles(warehouse: DuckDbWarehouse, target: LandingTarge
     if (staged.length === 0) return;
     committing = commitStaged(warehouse, target, staged, context).then((committed) => committed.forEach(report));
   };
-  const ndjsonFormat = (file: string) => (file.endsWith(".gz") ? "gzipped NDJSON" : "NDJSON");
-  const ndjsonBytes = files.filter((f) => !f.endsWith(".parquet")).reduce((n, f) => n + statSync(f).size, 0);
-  const workers = context.workers ?? (ndjsonBytes >= PARALLEL_FROM_BYTES ? Math.min(2, availableParallelism()) : 0);
-  // Threads start with the first new NDJSON file: a re-run over files landed before starts none.
+  const parallelBytes = files.filter(inParallel).reduce((n, f) => n + statSync(f).size, 0);
+  const workers = context.workers ?? (parallelBytes >= PARALLEL_FROM_BYTES ? Math.min(2, availableParallelism()) : 0);
+  // Threads start with the first new file they can read: a re-run over files landed before starts none.
   let pool: StagePool | undefined;
   const stagePool = () => (workers > 0 ? (pool ??= new StagePool(workers)) : undefined);
   try {
-    // First pass: checksums decide what is new; new NDJSON files start validating on the pool at once.
+    // First pass: checksums decide what is new; new files a worker can read start validating at once.
     const plan = [];
     for (const [index, file] of files.entries()) {
       const path = relative(context.dataDir, file);
@@ -126,8 +144,8 @@ export async function landFiles(warehouse: DuckDbWarehouse, target: LandingTarge
       seen.add(checksum);
       const stagingFile = join(stagingDir, `${index}-${basename(file)}.ndjson`);
       const early =
-        isNew && !file.endsWith(".parquet")
-          ? stagePool()?.stage({ target: { sourceSystem: target.sourceSystem, table: target.table, fields: target.fields }, file, path, checksum, runId: context.runId, stagingFile, format: ndjsonFormat(file) })
+        isNew && inParallel(file)
+          ? stagePool()?.stage({ vendorId: vendor.id, table: spec.table, projectDir: context.projectDir, file, path, checksum, runId: context.runId, stagingFile })
           : undefined;
       early?.catch(() => undefined);
       plan.push({ file, path, checksum, isNew, stagingFile, early });
@@ -142,12 +160,10 @@ export async function landFiles(warehouse: DuckDbWarehouse, target: LandingTarge
       let staged: StagedFile;
       if (early) {
         staged = await early;
-      } else if (file.endsWith(".parquet")) {
-        // Parquet is read through DuckDB, so the previous batch must be committed first.
-        await committing;
-        staged = await stageRecords(target, path, checksum, context, stagingFile, await parquetAsJsonLines(warehouse, target, file, path), "Parquet");
       } else {
-        staged = await stageRecords(target, path, checksum, context, stagingFile, lineBatches(file), ndjsonFormat(file));
+        // A reader on the main thread may read through DuckDB (Parquet): the previous batch commits first.
+        await committing;
+        staged = await stageRecords(target, spec.reader(file, { warehouse, requiredFields }), file, path, checksum, context, stagingFile);
       }
       batch.push(staged);
       batchRows += staged.rowsLanded;
@@ -228,17 +244,4 @@ async function commitStaged(warehouse: DuckDbWarehouse, target: LandingTarget, s
     for (const file of staged) await recordFile(warehouse, target, file.path, file.checksum, context, file.rowsLanded, file.quarantined);
   });
   return staged.map((f) => ({ file: f.path, status: "landed", rowsLanded: f.rowsLanded, rowsQuarantined: f.quarantined.length, checksum: f.checksum }));
-}
-
-/** A Parquet extract's rows as JSON lines (DuckDB writes DECIMAL as exact number text), after checking its columns. */
-async function parquetAsJsonLines(warehouse: DuckDbWarehouse, target: LandingTarget, file: string, path: string): Promise<AsyncIterable<string[]>> {
-  let present: string[];
-  try {
-    present = (await warehouse.query<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet($1)`, [file])).map((r) => r.column_name);
-  } catch (error) {
-    throw new SourceFormatError(path, `cannot be read as Parquet: ${(error as Error).message}`);
-  }
-  const missing = target.fields.find((f) => f.mode === "REQUIRED" && !present.includes(f.name));
-  if (missing) throw new SourceFormatError(path, `required field ${missing.name} is missing from the file`, missing.name);
-  return warehouse.streamText(`SELECT to_json(p)::VARCHAR FROM read_parquet($1) AS p`, [file]);
 }

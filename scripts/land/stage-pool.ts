@@ -1,22 +1,25 @@
 import { Worker } from "node:worker_threads";
-import { SourceFormatError, type LandingTarget, type StagedFile } from "./stage.ts";
+import { SourceFormatError } from "./readers.ts";
+import type { StagedFile } from "./stage.ts";
 
+/** One file to validate: the worker finds the vendor's raw table (reader, schema, rules) in VENDORS. */
 export interface StageJob {
   id: number;
-  target: Pick<LandingTarget, "sourceSystem" | "table" | "fields">;
+  vendorId: string;
+  table: string;
+  projectDir: string;
   file: string;
   path: string;
   checksum: string;
   runId: string;
   stagingFile: string;
-  format: string;
 }
 
 export type StageReply = { id: number; staged: StagedFile } | { id: number; error: { message: string; sourceFile?: string } };
 
 /**
  * Validates extract files on worker threads (one per core), so validation uses every core while the
- * main thread commits to DuckDB. Vendor rules are looked up by source system inside the workers.
+ * main thread commits to DuckDB. Readers and vendor rules are looked up in VENDORS inside the workers.
  */
 export class StagePool {
   private readonly workers: Worker[] = [];

@@ -1,14 +1,20 @@
-// Worker thread: validates one extract file and writes its staging file (see StagePool).
+// Worker thread: validates one file and writes its staging file (see StagePool).
 import { parentPort } from "node:worker_threads";
-import { lineBatches, SourceFormatError, stageRecords } from "./stage.ts";
+import { landingTarget } from "./landing.ts";
+import { SourceFormatError } from "./readers.ts";
+import { stageRecords } from "./stage.ts";
 import type { StageJob, StageReply } from "./stage-pool.ts";
-import { vendorRules } from "./vendor-rules.ts";
+import { vendorById } from "./vendors.ts";
 
 parentPort?.on("message", async (job: StageJob) => {
   let reply: StageReply;
   try {
-    const target = { ...job.target, ...vendorRules(job.target.sourceSystem) };
-    const staged = await stageRecords(target, job.path, job.checksum, { runId: job.runId }, job.stagingFile, lineBatches(job.file), job.format);
+    const vendor = vendorById(job.vendorId);
+    const spec = vendor.rawTables.find((t) => t.table === job.table);
+    if (!spec) throw new Error(`vendor ${job.vendorId} has no raw table ${job.table}`);
+    const target = landingTarget(job.projectDir, vendor, spec);
+    const reader = spec.reader(job.file, { requiredFields: target.fields.filter((f) => f.mode === "REQUIRED").map((f) => f.name) });
+    const staged = await stageRecords(target, reader, job.file, job.path, job.checksum, { runId: job.runId }, job.stagingFile);
     reply = { id: job.id, staged };
   } catch (error) {
     const e = error as Error;

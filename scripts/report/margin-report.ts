@@ -33,9 +33,10 @@ export interface MarginReport {
   totals: { cost: string; customerPrice: string; margin: string; marginPct: string | null };
   byCustomer: MarginBreakdown[];
   byService: MarginBreakdown[];
+  byProvider: MarginBreakdown[];
   trend: (MarginBreakdown & { month: string })[];
   rows: MarginRow[];
-  reconciliation: { payerAccountId: string; currency: string; vendorTotal: string; warehouseTotal: string; difference: string; status: string }[];
+  reconciliation: { reconciliation: string; payerAccountId: string; scope: string; currency: string; vendorTotal: string; warehouseTotal: string; difference: string; status: string }[];
 }
 
 export class ReportError extends Error {
@@ -64,9 +65,6 @@ export async function loadMarginReport(source: ReportSource, month: string): Pro
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new ReportError(`--month must be YYYY-MM, got "${month}"`);
   const period = `${month}-01`;
   const { db } = source;
-  const money = sql.raw(source.moneyType);
-  const sumText = (column: string) => sql<string>`CAST(COALESCE(SUM(${sql.ref(column)}), 0) AS ${money})`;
-  const pctText = sql<string | null>`CAST(ROUND(SUM(margin_reporting) / NULLIF(SUM(customer_price_reporting), 0) * 100, 2) AS ${money})`;
   const monthRows = db.selectFrom("marts.margin_monthly").where("billing_period", "=", sql<string>`CAST(${period} AS DATE)`);
 
   const rows = await monthRows.selectAll().orderBy("margin_reporting", "desc").execute();
@@ -74,45 +72,49 @@ export async function loadMarginReport(source: ReportSource, month: string): Pro
     const months = await db.selectFrom("marts.margin_monthly").select("billing_period").distinct().orderBy("billing_period").execute();
     throw new ReportError(`No margin data for ${month}. Months in the warehouse: ${months.map((m) => monthOf(m.billing_period)).join(", ") || "none (run rbw run first)"}.`);
   }
-  const breakdown = async (key: "customer_id" | "service_name", label: "customer_name" | "service_name") =>
-    (
-      await monthRows
-        .select([sql.ref<string>(key).as("key"), sql<string>`MIN(${sql.ref(label)})`.as("label"), sumText("cost_reporting").as("cost"), sumText("customer_price_reporting").as("customer_price"), sumText("margin_reporting").as("margin"), pctText.as("pct")])
-        .groupBy(key)
-        .orderBy("margin", "desc")
-        .execute()
-    ).map((r) => ({ key: r.key, label: r.label, cost: r.cost, customerPrice: r.customer_price, margin: r.margin, marginPct: r.pct }));
-
-  const totalsRow = await monthRows
-    .select([sumText("cost_reporting").as("cost"), sumText("customer_price_reporting").as("customer_price"), sumText("margin_reporting").as("margin"), pctText.as("pct")])
-    .executeTakeFirstOrThrow();
-  const trendRows = await db
-    .selectFrom("marts.margin_monthly")
-    .select(["billing_period", sumText("cost_reporting").as("cost"), sumText("customer_price_reporting").as("customer_price"), sumText("margin_reporting").as("margin"), pctText.as("pct")])
+  // Totals, breakdowns and margin % come from marts.margin_summary: the report adds nothing up itself.
+  const summary = await db
+    .selectFrom("marts.margin_summary")
+    .select(["billing_period", "breakdown", "breakdown_key", "label", "cost_reporting", "customer_price_reporting", "margin_reporting", "margin_pct"])
     .where("billing_period", "<=", sql<string>`CAST(${period} AS DATE)`)
-    .groupBy("billing_period")
     .orderBy("billing_period", "desc")
-    .limit(12)
+    .orderBy("margin_reporting", "desc")
     .execute();
+  const asBreakdown = (r: (typeof summary)[number]): MarginBreakdown => ({
+    key: r.breakdown_key,
+    label: r.label,
+    cost: r.cost_reporting,
+    customerPrice: r.customer_price_reporting,
+    margin: r.margin_reporting,
+    marginPct: r.margin_pct,
+  });
+  const thisMonth = summary.filter((r) => monthOf(r.billing_period) === month);
+  const total = thisMonth.find((r) => r.breakdown === "total");
+  if (!total) throw new ReportError(`marts.margin_summary has no total for ${month}: rebuild the marts (rbw build).`);
+  const trendRows = summary.filter((r) => r.breakdown === "total").slice(0, 12);
   const settings = await db.selectFrom("raw.ref_settings").select(["setting", "value"]).execute();
   const setting = (name: string) => settings.find((s) => s.setting === name)?.value ?? "";
   const reconciliation = await db
     .selectFrom("marts.invoice_reconciliation")
-    .select(["payer_account_id", "currency", "vendor_total", "warehouse_total", "difference", "status"])
+    .select(["source_system", "reconciliation", "payer_account_id", "scope", "currency", "vendor_total", "warehouse_total", "difference", "status"])
     .where("billing_period", "=", sql<string>`CAST(${period} AS DATE)`)
+    .orderBy("source_system")
+    .orderBy("reconciliation", "desc")
     .orderBy("payer_account_id")
+    .orderBy("scope")
     .execute();
 
   return {
     month,
     resellerName: setting("reseller_name"),
     reportingCurrency: rows[0].reporting_currency,
-    totals: { cost: totalsRow.cost, customerPrice: totalsRow.customer_price, margin: totalsRow.margin, marginPct: totalsRow.pct },
-    byCustomer: await breakdown("customer_id", "customer_name"),
-    byService: await breakdown("service_name", "service_name"),
+    totals: { cost: total.cost_reporting, customerPrice: total.customer_price_reporting, margin: total.margin_reporting, marginPct: total.margin_pct },
+    byCustomer: thisMonth.filter((r) => r.breakdown === "customer").map(asBreakdown),
+    byService: thisMonth.filter((r) => r.breakdown === "service").map(asBreakdown),
+    byProvider: thisMonth.filter((r) => r.breakdown === "provider").map(asBreakdown),
     trend: trendRows.reverse().map((r) => {
       const m = monthOf(r.billing_period);
-      return { key: m, label: m, month: m, cost: r.cost, customerPrice: r.customer_price, margin: r.margin, marginPct: r.pct };
+      return { ...asBreakdown(r), key: m, label: m, month: m };
     }),
     rows: rows.map((r) => ({
       customerId: r.customer_id,
@@ -129,6 +131,8 @@ export async function loadMarginReport(source: ReportSource, month: string): Pro
       marginReporting: r.margin_reporting,
     })),
     reconciliation: reconciliation.map((r) => ({
+      reconciliation: r.reconciliation,
+      scope: r.scope,
       payerAccountId: r.payer_account_id,
       currency: r.currency,
       vendorTotal: r.vendor_total,

@@ -1,3 +1,5 @@
+import isoMinorUnits from "../../includes/currency_minor_units.json" with { type: "json" };
+
 /**
  * Exact decimal text arithmetic for presentation: rounding and grouping without ever going through a
  * float. Amounts arrive from the warehouse as DECIMAL text ("-1234.500000000").
@@ -28,10 +30,10 @@ export function roundDecimal(text: string, places: number): string {
   return negative && /[1-9]/.test(result) ? `-${result}` : result;
 }
 
-const MINOR_UNITS: Record<string, number> = { KRW: 0, JPY: 0, VND: 0, IDR: 0, TWD: 0 };
-
+/** ISO 4217 minor units, from the same file that builds core.dim_currency (includes/currency_minor_units.json). */
 export function minorUnits(currency: string): number {
-  return MINOR_UNITS[currency] ?? 2;
+  const units: Record<string, number> = isoMinorUnits.minor_units;
+  return units[currency] ?? isoMinorUnits.default_minor_units;
 }
 
 /** `1234567.891` KRW -> `₩1,234,568`; USD -> `$1,234,567.89`. */

@@ -99,7 +99,7 @@ export function renderHtml(report: MarginReport, lang: ReportLanguage, generated
     .join("\n");
   const reconRows = report.reconciliation
     .map(
-      (r) => `<tr><td>${escapeHtml(r.payerAccountId)}</td><td>${r.currency}</td><td class="num">${escapeHtml(formatMoney(r.vendorTotal, r.currency))}</td>` +
+      (r) => `<tr><td>${escapeHtml(r.reconciliation === "vendor_invoice" ? r.payerAccountId : `${r.payerAccountId} · ${r.reconciliation}${r.scope ? ` · ${r.scope}` : ""}`)}</td><td>${r.currency}</td><td class="num">${escapeHtml(formatMoney(r.vendorTotal, r.currency))}</td>` +
         `<td class="num">${escapeHtml(formatMoney(r.warehouseTotal, r.currency))}</td><td class="num">${escapeHtml(roundDecimal(r.difference, 6))}</td><td class="${r.status}">${r.status}</td></tr>`,
     )
     .join("\n");

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
+import { RUN_LOG, tableDdl } from "../contracts/warehouse-tables.ts";
 import type { DuckDbWarehouse, Row } from "../engines/duckdb/engine.ts";
 import { planAction } from "../engines/duckdb/plan.ts";
 import type { CompiledGraph, TestAction } from "./compiled-graph.ts";
@@ -38,17 +39,6 @@ export interface RunSummary {
   results: ActionResult[];
 }
 
-const RUN_LOG_DDL = `CREATE TABLE IF NOT EXISTS ops.run_log (
-  run_id VARCHAR NOT NULL,
-  action VARCHAR NOT NULL,
-  action_type VARCHAR NOT NULL,
-  status VARCHAR NOT NULL,
-  rows_written BIGINT,
-  seconds DECIMAL(18, 3) NOT NULL,
-  started_at TIMESTAMPTZ NOT NULL,
-  message VARCHAR
-)`;
-
 export const MAX_FAILING_ROWS = 10;
 
 /** Appends one step of a run (a graph action, or a landing) to ops.run_log, which is kept across runs. */
@@ -59,7 +49,7 @@ export async function writeRunLog(
   startedAt: Date,
 ): Promise<void> {
   await warehouse.ensureSchema("ops");
-  await warehouse.exec(RUN_LOG_DDL);
+  await warehouse.exec(tableDdl("ops", "run_log", RUN_LOG));
   await warehouse.db
     .insertInto("ops.run_log")
     .values({

@@ -11,7 +11,11 @@ import { Dialect, transpile } from "@polyglot-sql/sdk";
  * - REGEXP_CONTAINS is emitted as REGEXP_FULL_MATCH (whole-string), which is REGEXP_MATCHES in DuckDB;
  * - DATE_ADD / DATE_SUB / DATE_TRUNC on dates come out as TIMESTAMP arithmetic: they are cast back to DATE;
  * - CONCAT must be NULL when an argument is NULL (DuckDB's CONCAT skips NULLs): it becomes `||`;
- * - aggregates over UNNEST(repeated field) become DuckDB list functions (see below).
+ * - aggregates over UNNEST(repeated field) become DuckDB list functions (see below);
+ * - BigQuery reads every civil date/time of a TIMESTAMP in UTC, DuckDB in the session's `TimeZone`, and
+ *   views are evaluated in the reader's session: every construct that makes an instant from a civil
+ *   value or a civil value from an instant is made explicit about UTC (see "Time zones" below), so a
+ *   reader in Asia/Seoul or America/New_York gets the instants and dates BigQuery gives.
  * JSON_VALUE comes out as `->` (quoted JSON), so the project's SQL reads JSON with JSON_EXTRACT_SCALAR.
  * BigQuery `\'` escapes, PARTITION BY / CLUSTER BY / OPTIONS in DDL are handled by the transpiler and
  * covered by tests.
@@ -192,6 +196,184 @@ export function arrayAggregatesAsListFunctions(sql: string): string {
   });
 }
 
+/*
+ * Time zones. The transpiler's output is correct only in a UTC session: `TIMESTAMP(date)` and
+ * `TIMESTAMP 'civil literal'` become `CAST(x AS TIMESTAMPTZ)` (midnight in the session's zone),
+ * `CAST(x AS TIMESTAMP)` becomes DuckDB's zoneless TIMESTAMP (compared and cast in the session's zone),
+ * `DATE(ts)`, `DATETIME(ts)`, `EXTRACT(part FROM ts)`, `TIMESTAMP_TRUNC` and `FORMAT_TIMESTAMP` read the
+ * session's calendar, `CAST(ts AS STRING)` writes the session's offset (and so changes line hashes), `DATE(ts, zone)` and `FORMAT_TIMESTAMP(..., zone)` do not run at all, and
+ * `TIMESTAMP_ADD(ts, INTERVAL n DAY)` adds calendar days in the session's zone (23 or 25 hours across a
+ * daylight-saving change) where BigQuery adds 24 hours.
+ *
+ * The layer is type-blind (BigQuery `TIMESTAMP(x)` takes a DATE, a DATETIME or a STRING), so before
+ * transpiling those constructs are rewritten into placeholder calls the transpiler passes through, and
+ * after it the placeholders become DuckDB expressions that dispatch on `typeof(x)`. DuckDB folds
+ * `typeof` at bind time, so only the branch for the argument's type is evaluated; every branch casts
+ * explicitly so that it binds for any argument type. String literals are resolved here instead: a
+ * literal without a zone gets `+00`, which is what BigQuery assumes.
+ */
+const UTC_TIMESTAMP = "RBW_UTC_TIMESTAMP";
+const UTC_TIMESTAMP_SAFE = "RBW_UTC_TIMESTAMP_SAFE";
+const UTC_DATETIME = "RBW_UTC_DATETIME";
+const UTC_DATE = "RBW_UTC_DATE";
+const UTC_STRING = "RBW_UTC_STRING";
+const ZONE_DATETIME = "RBW_ZONE_DATETIME";
+/** Wraps results this layer knows to be civil (zoneless) times: no dispatch on the type is needed. */
+const UTC_CIVIL_INSTANT = "RBW_UTC_CIVIL_INSTANT";
+
+/** A time of day followed by a zone (`Z`, an offset or a name), as BigQuery's timestamp strings write it. */
+const ZONE_AFTER_TIME = "\\d:\\d\\d(:\\d\\d(\\.\\d*)?)?\\s*([zZ]|[+-]\\d|[A-Za-z])";
+const HAS_ZONE = new RegExp(ZONE_AFTER_TIME);
+
+/** The one string literal an argument consists of, or undefined when it is an expression. */
+function stringLiteral(arg: string): { quote: string; body: string } | undefined {
+  const parts = segmentSql(arg.trim(), "bigquery");
+  if (parts.length !== 1 || parts[0].kind !== "string") return undefined;
+  const text = parts[0].text;
+  const quote = /^('''|"""|'|")/.exec(text)?.[1] ?? "'";
+  return { quote, body: text.slice(quote.length, text.length - quote.length) };
+}
+
+/** A BigQuery timestamp string as an explicit UTC TIMESTAMP literal (unchanged when it names its zone). */
+function utcTimestampLiteral(literal: { quote: string; body: string }): string {
+  const { quote, body } = literal;
+  if (HAS_ZONE.test(body)) return `TIMESTAMP ${quote}${body}${quote}`;
+  const time = /\d:\d\d/.test(body) ? "" : " 00:00:00";
+  return `TIMESTAMP ${quote}${body.trimEnd()}${time}+00${quote}`;
+}
+
+const CAST_TO = /^([\s\S]*\S)\s+AS\s+(TIMESTAMP|DATETIME|DATE|STRING)\s*$/i;
+const EXTRACT_FROM = /^\s*(\w+(?:\s*\(\s*\w+\s*\))?)\s+FROM\s+([\s\S]+)$/i;
+
+/** BigQuery SQL in, BigQuery SQL with the time-zone-sensitive constructs as placeholders out. */
+export function explicitUtcBeforeTranspile(sql: string): string {
+  const literalsDone = segmentSql(sql, "bigquery")
+    .map((s, i, all) => {
+      // `TIMESTAMP 'civil literal'`: the keyword is the end of the code segment before the string.
+      if (s.kind !== "string" || i === 0 || !/(?<![.\w])TIMESTAMP\s*$/i.test(all[i - 1].text)) return s.text;
+      return utcTimestampLiteral(stringLiteral(s.text) ?? { quote: "'", body: s.text.slice(1, -1) }).slice("TIMESTAMP ".length);
+    })
+    .join("");
+  const names = ["TIMESTAMP", "DATETIME", "DATE", "STRING", "CAST", "SAFE_CAST", "EXTRACT", "TIMESTAMP_TRUNC", "TIMESTAMP_ADD", "TIMESTAMP_SUB", "FORMAT_TIMESTAMP"];
+  return rewriteCalls(literalsDone, "bigquery", names, (name, args) => {
+    const call = `${name}(${args.join(",")})`;
+    const [x, second, third] = args;
+    const literal = args.length === 1 ? stringLiteral(x) : undefined;
+    switch (name.toUpperCase()) {
+      case "TIMESTAMP":
+        if (args.length !== 1) return call; // TIMESTAMP(x, zone) is already explicit about its zone.
+        return literal ? utcTimestampLiteral(literal) : `${UTC_TIMESTAMP}(${x})`;
+      case "DATETIME":
+        if (args.length === 2) return `${ZONE_DATETIME}(${x},${second})`;
+        return args.length === 1 && !literal ? `${UTC_DATETIME}(${x})` : call;
+      case "STRING":
+        return args.length === 1 && !literal ? `${UTC_STRING}(${x})` : call;
+      case "DATE":
+        if (args.length === 2) return `DATE(${ZONE_DATETIME}(${x},${second}))`;
+        return args.length === 1 && !literal ? `${UTC_DATE}(${x})` : call;
+      case "CAST":
+      case "SAFE_CAST": {
+        const cast = args.length === 1 ? CAST_TO.exec(x) : null;
+        if (!cast) return call;
+        const [, value, type] = cast;
+        const target = type.toUpperCase();
+        const safe = name.toUpperCase() === "SAFE_CAST";
+        const valueLiteral = stringLiteral(value);
+        const isNull = /^\s*NULL\s*$/i.test(value);
+        if (target === "TIMESTAMP") {
+          // The transpiler types even a NULL TIMESTAMP as DuckDB's zoneless TIMESTAMP.
+          if (isNull) return `${UTC_CIVIL_INSTANT}(CAST(NULL AS DATETIME))`;
+          if (valueLiteral && !safe) return utcTimestampLiteral(valueLiteral);
+          return `${safe ? UTC_TIMESTAMP_SAFE : UTC_TIMESTAMP}(${value})`;
+        }
+        // Literals and NULL carry no zone; SAFE_CAST to these types is a parse of a string.
+        if (safe || valueLiteral || isNull) return call;
+        const placeholder = { DATE: UTC_DATE, DATETIME: UTC_DATETIME, STRING: UTC_STRING }[target] ?? UTC_DATETIME;
+        return `${placeholder}(${value})`;
+      }
+      case "EXTRACT": {
+        const extract = args.length === 1 ? EXTRACT_FROM.exec(x) : null;
+        if (!extract) return call;
+        const [, part, source] = extract;
+        // `FROM ts AT TIME ZONE z`: the transpiler reads a TIMESTAMP literal there as a DATETIME.
+        const zoned = /^([\s\S]+?)\s+AT\s+TIME\s+ZONE\s+([\s\S]+)$/i.exec(source);
+        const civil = zoned ? `${ZONE_DATETIME}(${zoned[1]},${zoned[2]})` : `${UTC_DATETIME}(${source})`;
+        if (part.toUpperCase() === "DATE") return zoned ? `DATE(${civil})` : `${UTC_DATE}(${source})`;
+        return `EXTRACT(${part} FROM ${civil})`;
+      }
+      case "TIMESTAMP_TRUNC":
+        if (args.length !== 2) return call; // with a zone argument the transpiler's AT TIME ZONE pair is exact
+        return `${UTC_CIVIL_INSTANT}(DATETIME_TRUNC(${UTC_DATETIME}(${x}),${second}))`;
+      case "TIMESTAMP_ADD":
+      case "TIMESTAMP_SUB": {
+        if (args.length !== 2) return call;
+        const fn = name.toUpperCase() === "TIMESTAMP_ADD" ? "DATETIME_ADD" : "DATETIME_SUB";
+        // BigQuery's DAY is 24 hours: adding to the UTC civil time never meets a daylight-saving change.
+        return `${UTC_CIVIL_INSTANT}(${fn}(${UTC_DATETIME}(${x}),${second}))`;
+      }
+      case "FORMAT_TIMESTAMP":
+        if (args.length === 2) return `FORMAT_DATETIME(${x},${UTC_DATETIME}(${second}))`;
+        if (args.length === 3) return `FORMAT_DATETIME(${x},${ZONE_DATETIME}(${second},${third}))`;
+        return call;
+      default:
+        return call;
+    }
+  });
+}
+
+const IS_INSTANT = (x: string) => `typeof(${x}) = 'TIMESTAMP WITH TIME ZONE'`;
+
+/**
+ * A query parameter (`?`, `$1`, `@name`) may appear once only (positional parameters are counted), and the
+ * clients bind dates and times as text: it takes the branch for a value that is not an instant.
+ */
+const IS_PARAMETER = /^(\?|\$\d+|@\w+)$/;
+
+/** DuckDB SQL in, the placeholders of explicitUtcBeforeTranspile expanded into UTC-explicit DuckDB out. */
+export function expandUtcPlaceholders(sql: string): string {
+  const names = [UTC_TIMESTAMP_SAFE, UTC_TIMESTAMP, UTC_DATETIME, UTC_DATE, UTC_STRING, ZONE_DATETIME, UTC_CIVIL_INSTANT];
+  return rewriteCalls(sql, "duckdb", names, (name, args) => {
+    const x = args[0].trim();
+    if (IS_PARAMETER.test(x)) {
+      switch (name.toUpperCase()) {
+        case UTC_TIMESTAMP:
+          return `timezone('UTC', CAST(${x} AS TIMESTAMP))`;
+        case UTC_TIMESTAMP_SAFE:
+          return `timezone('UTC', TRY_CAST(${x} AS TIMESTAMP))`;
+        case UTC_DATETIME:
+          return `CAST(${x} AS TIMESTAMP)`;
+        case UTC_DATE:
+          return `CAST(${x} AS DATE)`;
+        case UTC_STRING:
+          return `CAST(${x} AS VARCHAR)`;
+      }
+    }
+    switch (name.toUpperCase()) {
+      case UTC_TIMESTAMP:
+      case UTC_TIMESTAMP_SAFE: {
+        const cast = name.toUpperCase() === UTC_TIMESTAMP ? "CAST" : "TRY_CAST";
+        // An instant stays itself; a string that names its zone is read in it; a DATE, a DATETIME or a
+        // string without zone is civil time in UTC.
+        const zoned = `${IS_INSTANT(x)} OR (typeof(${x}) = 'VARCHAR' AND regexp_matches(CAST(${x} AS VARCHAR), '${ZONE_AFTER_TIME}'))`;
+        return `CASE WHEN ${zoned} THEN ${cast}(${x} AS TIMESTAMPTZ) ELSE timezone('UTC', ${cast}(${x} AS TIMESTAMP)) END`;
+      }
+      case UTC_DATETIME:
+        return `CASE WHEN ${IS_INSTANT(x)} THEN timezone('UTC', CAST(${x} AS TIMESTAMPTZ)) ELSE CAST(${x} AS TIMESTAMP) END`;
+      case UTC_DATE:
+        return `CASE WHEN ${IS_INSTANT(x)} THEN CAST(timezone('UTC', CAST(${x} AS TIMESTAMPTZ)) AS DATE) ELSE CAST(${x} AS DATE) END`;
+      case UTC_STRING:
+        // BigQuery writes an instant in UTC with a `+00` suffix, as a DuckDB session in UTC does.
+        return `CASE WHEN ${IS_INSTANT(x)} THEN CAST(timezone('UTC', CAST(${x} AS TIMESTAMPTZ)) AS VARCHAR) || '+00' ELSE CAST(${x} AS VARCHAR) END`;
+      case UTC_CIVIL_INSTANT:
+        return `timezone('UTC', ${x})`;
+      case ZONE_DATETIME:
+        return `timezone(${args[1].trim()}, CAST(${x} AS TIMESTAMPTZ))`;
+      default:
+        return `${name}(${args.join(",")})`;
+    }
+  });
+}
+
 const PARAMETERISED_NUMERIC = /\b(BIG)?(NUMERIC|DECIMAL)\s*\(\s*\d+/i;
 
 function refuseParameterisedNumeric(sql: string): void {
@@ -223,13 +405,13 @@ export function translateBigQueryToDuckDb(sql: string): string[] {
   if (cached) return cached;
   if (!sql.trim()) return [];
   refuseParameterisedNumeric(sql);
-  const renamed = keepDateFunctionsDates(rewriteBacktickNames(sql));
+  const renamed = keepDateFunctionsDates(explicitUtcBeforeTranspile(rewriteBacktickNames(sql)));
   const result = transpile(renamed, Dialect.BigQuery, Dialect.DuckDB);
   if (!result.success || !result.sql) {
     throw new TranslationError(`The SQL could not be translated to DuckDB: ${result.error ?? "unknown error"}`, sql);
   }
   const statements = result.sql
-    .map((s) => arrayAggregatesAsListFunctions(nullPropagatingConcat(fixDuckDbOutput(s))))
+    .map((s) => expandUtcPlaceholders(arrayAggregatesAsListFunctions(nullPropagatingConcat(fixDuckDbOutput(s)))))
     .filter((s) => s.trim().length > 0);
   cache.set(sql, statements);
   return statements;

@@ -56,23 +56,45 @@ describe("Google's sample export queries agree with the marts (golden fixture)",
     expect(await run(PARTNER_COST_BY_PAYER)).toEqual([
       { payer_billing_account_id: "0P1P1P-000000-000001", currency: "USD", invoice_month: "202610", total: "163.810000001" },
     ]);
-    const recon = await warehouse.db.selectFrom("marts.invoice_reconciliation").select(["vendor_total", "warehouse_total", "status"]).execute();
+    const recon = await warehouse.db.selectFrom("marts.invoice_reconciliation").select(["vendor_total", "warehouse_total", "status"]).where("reconciliation", "=", "vendor_invoice").execute();
     expect(recon).toEqual([{ vendor_total: "163.810000001", warehouse_total: "163.810000001", status: "match" }]);
   });
 
-  it("customer cost by sub-account = what the fact bills each customer (Direct Customer Cost minus 5%)", async () => {
+  it("customer cost by sub-account = what the fact bills each customer, the repriced adjustment included", async () => {
+    // C1: Direct Customer Cost minus 5% (85.5 + 47.5); C2: an adjustment of -5 that Google reprices to -5.5
+    // for the customer (customer_cost is filled on a cost_type adjustment row) is passed on.
     expect(await run(CUSTOMER_COST_BY_SUB_ACCOUNT)).toEqual([
       { customer_name: "accounts/A1/customers/C1", billing_account_id: "SA1", payer_billing_account_id: "0P1P1P-000000-000001", currency: "USD", invoice_month: "202610", total: "133.000000000" },
-      { customer_name: "accounts/A1/customers/C2", billing_account_id: "SA2", payer_billing_account_id: "0P1P1P-000000-000001", currency: "USD", invoice_month: "202610", total: "0.000000000" },
+      { customer_name: "accounts/A1/customers/C2", billing_account_id: "SA2", payer_billing_account_id: "0P1P1P-000000-000001", currency: "USD", invoice_month: "202610", total: "-5.500000000" },
     ]);
     const fact = await warehouse.query(
-      `SELECT vendor_customer_name, sub_account_id, CAST(SUM(customer_billed_cost) AS VARCHAR) AS total
-       FROM core.fct_billing_line WHERE vendor_customer_name IS NOT NULL GROUP BY 1, 2 ORDER BY 1`,
+      `SELECT vendor_customer_id, sub_account_id, CAST(SUM(customer_billed_cost) AS VARCHAR) AS total
+       FROM core.fct_billing_line WHERE vendor_customer_id IS NOT NULL GROUP BY 1, 2 ORDER BY 1`,
     );
     expect(fact).toEqual([
-      { vendor_customer_name: "accounts/A1/customers/C1", sub_account_id: "SA1", total: "133.000000000" },
-      { vendor_customer_name: "accounts/A1/customers/C2", sub_account_id: "SA2", total: "0.000000000" },
+      { vendor_customer_id: "accounts/A1/customers/C1", sub_account_id: "SA1", total: "133.000000000" },
+      { vendor_customer_id: "accounts/A1/customers/C2", sub_account_id: "SA2", total: "-5.500000000" },
     ]);
+  });
+
+  it("reconciles the customer side per Google customer with Google's customer-cost query", async () => {
+    const google = await run(`
+      SELECT customer_name, currency, invoice.month AS invoice_month,
+        SUM(customer_cost) + SUM(IFNULL((SELECT SUM(c.customer_amount) FROM UNNEST(credits) AS c), 0)) AS total
+      FROM ${EXPORT}
+      WHERE customer_name IS NOT NULL
+      GROUP BY customer_name, currency, invoice.month`);
+    const recon = await warehouse.db
+      .selectFrom("marts.invoice_reconciliation")
+      .select(["scope", "billing_period", "currency", "vendor_total", "warehouse_total", "difference", "status"])
+      .where("reconciliation", "=", "customer_invoice")
+      .orderBy("scope")
+      .execute();
+    expect(recon).toEqual([
+      { scope: "accounts/A1/customers/C1", billing_period: "2026-10-01", currency: "USD", vendor_total: "133.000000000", warehouse_total: "133.000000000", difference: "0.000000000", status: "match" },
+      { scope: "accounts/A1/customers/C2", billing_period: "2026-10-01", currency: "USD", vendor_total: "-5.500000000", warehouse_total: "-5.500000000", difference: "0.000000000", status: "match" },
+    ]);
+    expect(recon.map((r) => [r.scope, r.vendor_total])).toEqual(google.map((g) => [g.customer_name, g.total]));
   });
 
   it("cost not assigned to a customer = the unassigned customer's cost without RESELLER_MARGIN", async () => {
@@ -95,14 +117,15 @@ describe("Google's sample export queries agree with the marts (golden fixture)",
     expect(rows).toEqual([
       // 86 + 50.000000001 of cost against 85.5 + 47.5 of price
       { customer_id: "c1", service_name: "Compute Engine", cost: "136.000000001", customer_price: "133.000000000", margin: "-3.000000001", margin_pct: "-2.260000000", fx_rate: "1400.000000000", margin_reporting: "-4200.000001400" },
-      { customer_id: "c2", service_name: "Compute Engine", cost: "-5.000000000", customer_price: "0.000000000", margin: "5.000000000", margin_pct: null, fx_rate: "1400.000000000", margin_reporting: "7000.000000000" },
+      // an adjustment of -5 repriced to -5.5 for the customer: the reseller passes on 0.5 more than it gets
+      { customer_id: "c2", service_name: "Compute Engine", cost: "-5.000000000", customer_price: "-5.500000000", margin: "-0.500000000", margin_pct: "9.090000000", fx_rate: "1400.000000000", margin_reporting: "-700.000000000" },
       { customer_id: "unassigned", service_name: "Cloud Storage", cost: "19.200000000", customer_price: "0.000000000", margin: "-19.200000000", margin_pct: null, fx_rate: "1400.000000000", margin_reporting: "-26880.000000000" },
       { customer_id: "unassigned", service_name: "Rounding", cost: "0.010000000", customer_price: "0.000000000", margin: "-0.010000000", margin_pct: null, fx_rate: "1400.000000000", margin_reporting: "-14.000000000" },
     ]);
     const invoice = await warehouse.db.selectFrom("marts.customer_invoice").select(["customer_id", "amount", "tax_amount"]).orderBy("customer_id").execute();
     expect(invoice).toEqual([
       { customer_id: "c1", amount: "133.000000000", tax_amount: "13.600000000" },
-      { customer_id: "c2", amount: "0.000000000", tax_amount: "0.000000000" },
+      { customer_id: "c2", amount: "-5.500000000", tax_amount: "0.000000000" },
     ]);
   });
 
@@ -124,14 +147,14 @@ describe("Google's sample export queries agree with the marts (golden fixture)",
     // c1: 133 of usage plus 13.6 of pass-through tax, as in customer_invoice
     expect(customer).toEqual([
       { BillingAccountId: "c1", InvoiceIssuerName: "Golden Reseller", billed: "146.600000000", upstream: "149.600000001" },
-      { BillingAccountId: "c2", InvoiceIssuerName: "Golden Reseller", billed: "0.000000000", upstream: "-5.000000000" },
+      { BillingAccountId: "c2", InvoiceIssuerName: "Golden Reseller", billed: "-5.500000000", upstream: "-5.000000000" },
     ]);
   });
 
   it("keeps the mart contracts dashboards depend on (columns may be added, never renamed)", async () => {
     const contracts: Record<string, string[]> = {
       margin_monthly: ["billing_period", "customer_id", "customer_name", "provider_name", "service_name", "currency", "cost", "customer_price", "margin", "margin_pct", "reporting_currency", "cost_reporting", "customer_price_reporting", "margin_reporting"],
-      invoice_reconciliation: ["source_system", "payer_account_id", "billing_period", "currency", "vendor_total", "warehouse_total", "difference", "status"],
+      invoice_reconciliation: ["source_system", "reconciliation", "payer_account_id", "scope", "billing_period", "currency", "vendor_total", "warehouse_total", "difference", "status"],
       customer_invoice: ["billing_period", "customer_id", "customer_name", "currency", "provider_name", "amount", "tax_amount"],
     };
     for (const [table, columns] of Object.entries(contracts)) {

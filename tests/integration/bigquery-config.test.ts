@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { withZetaSql, zetaType } from "../../scripts/check/zetasql-check.ts";
 import { bigQueryClient, VendorApiError } from "../../scripts/clients/bigquery.ts";
+import { UsageError } from "../../scripts/clients/errors.ts";
 import { loadConfig } from "../../scripts/config/config.ts";
 import { loadSourceSchemas } from "../../scripts/contracts/source-schema.ts";
 import { landConfigToBigQuery, refTableStatements } from "../../scripts/land/bigquery-config.ts";
@@ -69,7 +70,7 @@ describe("landing config into BigQuery", () => {
   });
 
   it("refuses project and dataset names that are not identifiers", () => {
-    expect(() => bigQueryClient({ projectId: "x`; DROP" }, {})).toThrow(VendorApiError);
+    expect(() => bigQueryClient({ projectId: "x`; DROP" }, {})).toThrow(UsageError);
     expect(() => refTableStatements("my-warehouse", "raw`x", config, schemas)).toThrow('"raw`x" is not a BigQuery dataset name.');
   });
 

@@ -52,7 +52,7 @@ describe("the margin report read from BigQuery", () => {
     const fromBigQuery = await loadMarginReport({ db, moneyType: "NUMERIC" }, "2026-10");
     const fromDuckDb = await loadMarginReport(duckDbReportSource(warehouse), "2026-10");
     expect(fromBigQuery).toEqual(fromDuckDb);
-    expect(fromBigQuery.totals.margin).toBe("-24094.000001400");
+    expect(fromBigQuery.totals.margin).toBe("-31794.000001400");
     const first = server.requests[0].body;
     expect(first.query).toMatch(/^select \* from `marts`\.`margin_monthly` where `billing_period` = CAST\(\? AS DATE\)/);
     expect(first.parameterMode).toBe("positional");
@@ -71,7 +71,7 @@ describe("the margin report read from BigQuery", () => {
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
     expect(await new Promise((resolve) => child.on("close", resolve))).toBe(0);
-    expect(output).toContain("Margin 2026-10 (KRW): customer price ₩186,200, cost ₩210,294, margin -₩24,094");
+    expect(output).toContain("Margin 2026-10 (KRW): customer price ₩178,500, cost ₩210,294, margin -₩31,794");
     expect(readFileSync(out, "utf8")).toContain("2026-10-01,c1,Customer One,Google Cloud,Compute Engine,USD,136.000000001,133.000000000,-3.000000001,-2.260000000,KRW,");
     rmSync(out);
   });

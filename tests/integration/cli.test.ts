@@ -60,7 +60,7 @@ describe("rbw command line", () => {
     const run = rbw(["--warehouse", warehouse, "run", "--data", join(REPO_ROOT, "tests/fixtures/gcp-golden"), "--report-dir", reports]);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain("Invoice reconciliation: 1 payer totals match the vendor export to the last digit.");
+    expect(run.stdout).toContain("Invoice reconciliation: all 3 vendor totals match the warehouse to the last digit.");
     expect(readFileSync(join(reports, "margin_2026-10.csv"), "utf8")).toContain("c1,Customer One");
     const report = rbw(["--warehouse", warehouse, "report", "margin", "--month", "2026-10", "--lang", "ko", "--out", join(reports, "ko.html")]);
     expect(report.status).toBe(0);
@@ -89,7 +89,7 @@ describe("rbw command line", () => {
     const duck = rbw(["--warehouse", warehouse, "sql", "SELECT customer_id, amount FROM marts.customer_invoice ORDER BY 1"]);
     expect(duck.status).toBe(0);
     expect(duck.stdout).toBe(
-      ["customer_id         amount", "-----------  -------------", "c1           133.000000000", "c2             0.000000000", "(2 rows)", ""].join("\n"),
+      ["customer_id         amount", "-----------  -------------", "c1           133.000000000", "c2            -5.500000000", "(2 rows)", ""].join("\n"),
     );
     const bq = rbw([
       "--warehouse", warehouse, "sql", "--bigquery", "--format", "csv",
@@ -134,7 +134,7 @@ describe("rbw command line", () => {
     const run = rbw(["--warehouse", join(work, "config-only.duckdb"), "run", "--data", data]);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain("No Google export extracts under ");
+    expect(run.stdout).toContain("No vendor files under ");
     expect(run.stdout).toContain("No margin data yet: no report was written.");
   });
 

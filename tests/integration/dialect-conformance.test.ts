@@ -19,13 +19,47 @@ const CASES: { fn: string[]; sql: string; expected: unknown }[] = [
   { fn: ["UPPER"], sql: "UPPER('krw')", expected: "KRW" },
   { fn: ["SUBSTR"], sql: "SUBSTR('202610', 5, 2)", expected: "10" },
   { fn: ["DATE"], sql: "DATE(2026, 10, 1)", expected: "2026-10-01" },
+  // BigQuery reads the date, time and calendar of a TIMESTAMP in UTC (the session zones below do not).
   { fn: ["DATE"], sql: "DATE(TIMESTAMP '2026-10-01 23:30:00+00')", expected: "2026-10-01" },
+  { fn: ["DATE"], sql: "DATE(TIMESTAMP '2026-10-01 02:00:00+00')", expected: "2026-10-01" },
+  { fn: ["DATE"], sql: "DATE(TIMESTAMP '2026-10-01 23:30:00+00', 'Asia/Seoul')", expected: "2026-10-02" },
+  { fn: ["DATE"], sql: "DATE(DATETIME '2026-10-01 23:30:00')", expected: "2026-10-01" },
+  { fn: ["CAST"], sql: "CAST(TIMESTAMP '2026-10-01 23:30:00+00' AS DATE)", expected: "2026-10-01" },
   { fn: ["DATE_ADD"], sql: "DATE_ADD(DATE '2026-01-31', INTERVAL 1 MONTH)", expected: "2026-02-28" },
   { fn: ["DATE_SUB"], sql: "DATE_SUB(DATE '2026-03-01', INTERVAL 1 DAY)", expected: "2026-02-28" },
   { fn: ["DATE_TRUNC"], sql: "DATE_TRUNC(DATE '2026-10-15', MONTH)", expected: "2026-10-01" },
   { fn: ["EXTRACT"], sql: "EXTRACT(QUARTER FROM DATE '2026-10-15')", expected: "4" },
+  { fn: ["EXTRACT"], sql: "EXTRACT(HOUR FROM TIMESTAMP '2026-10-01 23:30:00+00')", expected: "23" },
+  { fn: ["EXTRACT"], sql: "EXTRACT(DAY FROM TIMESTAMP '2026-10-01 02:00:00+00')", expected: "1" },
+  { fn: ["EXTRACT"], sql: "EXTRACT(DATE FROM TIMESTAMP '2026-10-01 23:30:00+00')", expected: "2026-10-01" },
+  { fn: ["EXTRACT"], sql: "EXTRACT(HOUR FROM TIMESTAMP '2026-10-01 23:30:00+00' AT TIME ZONE 'Asia/Seoul')", expected: "8" },
+  { fn: ["DATETIME"], sql: "DATETIME(TIMESTAMP '2026-10-01 23:30:00+00')", expected: "2026-10-01 23:30:00" },
+  // A DATE, a DATETIME or a string without zone becomes a TIMESTAMP in UTC; a string's own zone is kept.
   { fn: ["TIMESTAMP"], sql: "TIMESTAMP(DATE '2026-10-01')", expected: "2026-10-01 00:00:00+00" },
+  { fn: ["TIMESTAMP"], sql: "TIMESTAMP(DATETIME '2026-10-01 12:00:00')", expected: "2026-10-01 12:00:00+00" },
+  { fn: ["TIMESTAMP"], sql: "TIMESTAMP('2026-10-01 12:00:00')", expected: "2026-10-01 12:00:00+00" },
+  { fn: ["TIMESTAMP"], sql: "TIMESTAMP('2026-10-01')", expected: "2026-10-01 00:00:00+00" },
+  { fn: ["TIMESTAMP"], sql: "TIMESTAMP('2026-10-01 12:00:00+02')", expected: "2026-10-01 10:00:00+00" },
+  { fn: ["TIMESTAMP"], sql: "TIMESTAMP(CONCAT('2026-10-01', ' 12:00:00'))", expected: "2026-10-01 12:00:00+00" },
+  { fn: ["TIMESTAMP"], sql: "TIMESTAMP(CONCAT('2026-10-01 12:00:00', ' America/Los_Angeles'))", expected: "2026-10-01 19:00:00+00" },
+  { fn: ["TIMESTAMP"], sql: "TIMESTAMP '2026-10-01 00:00:00'", expected: "2026-10-01 00:00:00+00" },
+  { fn: ["TIMESTAMP"], sql: "TIMESTAMP(DATE '2026-10-01', 'Asia/Seoul')", expected: "2026-09-30 15:00:00+00" },
+  { fn: ["CAST"], sql: "CAST(DATE '2026-10-01' AS TIMESTAMP)", expected: "2026-10-01 00:00:00+00" },
+  { fn: ["CAST"], sql: "CAST('2026-10-01 12:00:00' AS TIMESTAMP)", expected: "2026-10-01 12:00:00+00" },
+  { fn: ["CAST"], sql: "CAST(TIMESTAMP '2026-10-01 12:00:00+00' AS TIMESTAMP)", expected: "2026-10-01 12:00:00+00" },
+  { fn: ["CAST"], sql: "CAST(TIMESTAMP '2026-10-01 23:30:00+00' AS DATETIME)", expected: "2026-10-01 23:30:00" },
+  { fn: ["SAFE_CAST"], sql: "SAFE_CAST(DATE '2026-10-01' AS TIMESTAMP)", expected: "2026-10-01 00:00:00+00" },
+  { fn: ["SAFE_CAST"], sql: "SAFE_CAST(CONCAT('not', ' a time') AS TIMESTAMP)", expected: null },
+  { fn: ["TIMESTAMP_TRUNC"], sql: "TIMESTAMP_TRUNC(TIMESTAMP '2026-10-15 23:30:00+00', MONTH)", expected: "2026-10-01 00:00:00+00" },
+  { fn: ["TIMESTAMP_TRUNC"], sql: "TIMESTAMP_TRUNC(TIMESTAMP '2026-10-15 02:30:00+00', DAY)", expected: "2026-10-15 00:00:00+00" },
+  { fn: ["TIMESTAMP_TRUNC"], sql: "TIMESTAMP_TRUNC(TIMESTAMP '2026-10-15 23:30:00+00', DAY, 'Asia/Seoul')", expected: "2026-10-15 15:00:00+00" },
+  { fn: ["FORMAT_TIMESTAMP"], sql: "FORMAT_TIMESTAMP('%Y-%m-%d %H:%M', TIMESTAMP '2026-10-01 23:30:00+00')", expected: "2026-10-01 23:30" },
+  { fn: ["FORMAT_TIMESTAMP"], sql: "FORMAT_TIMESTAMP('%Y-%m-%d %H:%M', TIMESTAMP '2026-10-01 23:30:00+00', 'Asia/Seoul')", expected: "2026-10-02 08:30" },
+  // A DAY is 24 hours in BigQuery, also across New York's daylight-saving change on 2026-11-01.
   { fn: ["TIMESTAMP_SUB"], sql: "TIMESTAMP_SUB(TIMESTAMP '2026-10-04 00:00:00+00', INTERVAL 3 DAY)", expected: "2026-10-01 00:00:00+00" },
+  { fn: ["TIMESTAMP_SUB"], sql: "TIMESTAMP_SUB(TIMESTAMP '2026-11-02 00:00:00+00', INTERVAL 1 DAY)", expected: "2026-11-01 00:00:00+00" },
+  { fn: ["TIMESTAMP_ADD"], sql: "TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00+00', INTERVAL 1 DAY)", expected: "2026-11-02 00:00:00+00" },
+  { fn: ["TIMESTAMP_ADD"], sql: "TIMESTAMP_ADD(TIMESTAMP '2026-11-01 00:00:00+00', INTERVAL 90 MINUTE)", expected: "2026-11-01 01:30:00+00" },
   { fn: ["GENERATE_DATE_ARRAY"], sql: "(SELECT COUNT(*) FROM UNNEST(GENERATE_DATE_ARRAY(DATE '2026-10-30', DATE '2026-11-02', INTERVAL 1 DAY)) AS d)", expected: "4" },
   { fn: ["SAFE_DIVIDE"], sql: "SAFE_DIVIDE(1, 0)", expected: null },
   { fn: ["SAFE_DIVIDE"], sql: "SAFE_DIVIDE(1, 4)", expected: 0.25 },
@@ -44,10 +78,19 @@ const CASES: { fn: string[]; sql: string; expected: unknown }[] = [
 /** Words followed by "(" in SQL that are syntax, not functions. */
 const NOT_FUNCTIONS = new Set(["AS", "IN", "AND", "OR", "NOT", "EXISTS", "OVER", "FROM", "SELECT", "WHERE", "ON", "VALUES", "USING", "WITH", "JOIN", "THEN", "ELSE", "WHEN", "BY", "INTERVAL", "STRUCT", "ARRAY", "ALL", "DISTINCT", "UNION"]);
 
-describe("BigQuery functions behave on DuckDB as BigQuery documents them", () => {
+/**
+ * Views are evaluated in the reader's session, and a reader's DuckDB `TimeZone` is whatever their client
+ * sets: every case must give BigQuery's result in UTC, east of it and in a zone with daylight saving.
+ * (The client renders TIMESTAMP WITH TIME ZONE values in UTC, so a shifted instant shows as a different
+ * value whatever the session's zone.)
+ */
+const SESSION_TIME_ZONES = ["UTC", "Asia/Seoul", "America/New_York"];
+
+describe.each(SESSION_TIME_ZONES)("BigQuery functions behave on DuckDB as BigQuery documents them (session TimeZone %s)", (timeZone) => {
   let warehouse: DuckDbWarehouse;
   beforeAll(async () => {
     warehouse = await DuckDbWarehouse.open(":memory:");
+    await warehouse.exec(`SET TimeZone = '${timeZone}'`);
   });
   afterAll(() => warehouse.close());
 
@@ -55,7 +98,9 @@ describe("BigQuery functions behave on DuckDB as BigQuery documents them", () =>
     const [row] = await warehouse.query<{ v: unknown }>(translateQuery(`SELECT ${sql} AS v`));
     expect(row.v).toEqual(expected);
   });
+});
 
+describe("the dialect conformance cases", () => {
   it("covers every function the project's compiled SQL calls", async () => {
     const graph = await compileProject({ projectDir: REPO_ROOT });
     const queries = [...graph.tables.flatMap((t) => [t.query, t.incrementalQuery ?? ""]), ...graph.assertions.map((a) => a.query), ...graph.operations.flatMap((o) => o.queries)];

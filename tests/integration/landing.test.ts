@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
-import { GCP_EXPORT_DIR, landGcpExport } from "../../scripts/land/gcp.ts";
-import { SourceFormatError } from "../../scripts/land/landing.ts";
+import { GCP_EXPORT_DIR, gcpVendor } from "../../scripts/land/gcp.ts";
+import { landVendor, SourceFormatError } from "../../scripts/land/landing.ts";
 import { REPO_ROOT } from "../helpers/project.ts";
 
 const line = (overrides: Record<string, unknown> = {}) =>
@@ -44,7 +44,7 @@ describe("landing Google export extracts", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const land = (workers?: number) => landGcpExport(warehouse, REPO_ROOT, dataDir, { runId: "test-run", workers });
+  const land = (workers?: number) => landVendor(warehouse, gcpVendor, { runId: "test-run", dataDir, projectDir: REPO_ROOT, workers });
   const rawRows = () =>
     warehouse.query<Record<string, string>>(
       `SELECT cost::VARCHAR AS cost, credits[1].amount::VARCHAR AS credit, export_time::VARCHAR AS export_time, _extra::VARCHAR AS extra, _source_file AS file, _source_line::VARCHAR AS line

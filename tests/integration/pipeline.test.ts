@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
-import { DEFAULT_GENERATE_OPTIONS, generateConfig, generateGcpExport } from "../../scripts/generate/gcp.ts";
+import { DEFAULT_GENERATE_OPTIONS } from "../../scripts/generate/options.ts";
+import { generateSampleData } from "../../scripts/generate/sample-data.ts";
 import { GCP_EXPORT_DIR } from "../../scripts/land/gcp.ts";
 import { quoteJsonNumbers, toNumericText } from "../../scripts/land/record-validator.ts";
 import { runPipeline } from "../../scripts/pipeline.ts";
@@ -57,8 +58,7 @@ describe("the Google pipeline on DuckDB", () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "rbw-pipeline-"));
     parked = mkdtempSync(join(tmpdir(), "rbw-parked-"));
-    generateGcpExport(dataDir, DEFAULT_GENERATE_OPTIONS);
-    generateConfig(dataDir, DEFAULT_GENERATE_OPTIONS);
+    generateSampleData(dataDir, DEFAULT_GENERATE_OPTIONS);
     exportDir = join(dataDir, GCP_EXPORT_DIR);
     warehouse = await DuckDbWarehouse.open(":memory:");
   });
@@ -78,7 +78,7 @@ describe("the Google pipeline on DuckDB", () => {
     expect(await count("core.fct_billing_line")).toBe(await count("raw.reseller_billing_detailed_export_v1"));
 
     const expected = vendorTotalsFromFiles(exportDir);
-    const recon = await warehouse.db.selectFrom("marts.invoice_reconciliation").selectAll().execute();
+    const recon = await warehouse.db.selectFrom("marts.invoice_reconciliation").selectAll().where("reconciliation", "=", "vendor_invoice").execute();
     expect(recon.length).toBe(expected.size);
     for (const row of recon) {
       expect(row.status).toBe("match");
@@ -103,14 +103,14 @@ describe("the Google pipeline on DuckDB", () => {
       "SUSTAINED_USAGE_DISCOUNT",
     ]);
     const [late] = await warehouse.query<{ n: string }>(
-      "SELECT COUNT(*)::VARCHAR AS n FROM core.fct_billing_line WHERE cost_type = 'regular' AND strftime(export_time, '%Y%m') > invoice_month",
+      "SELECT COUNT(*)::VARCHAR AS n FROM core.fct_billing_line WHERE (vendor_attributes->>'$.cost_type') = 'regular' AND strftime(export_time, '%Y%m') > (vendor_attributes->>'$.invoice_month')",
     );
     expect(Number(late.n)).toBeGreaterThan(0);
   });
 
   it("keeps exact duplicate lines, which are real charges", async () => {
     const [dups] = await warehouse.query<{ n: string }>(
-      `SELECT COUNT(*)::VARCHAR AS n FROM core.fct_billing_line WHERE cost = 0 AND credits_amount = -1.25`,
+      `SELECT COUNT(*)::VARCHAR AS n FROM core.fct_billing_line WHERE contracted_cost = 0 AND credits_amount = -1.25`,
     );
     expect(Number(dups.n)).toBeGreaterThanOrEqual(4);
   });
@@ -178,8 +178,8 @@ describe("the Google pipeline on DuckDB", () => {
 
   it("gives tax, adjustment and rounding lines cost but no customer price, with both rounding spellings", async () => {
     const rows = await warehouse.query<{ cost_type: string; charge_category: string; price: string }>(
-      `SELECT cost_type, charge_category, SUM(customer_billed_cost)::VARCHAR AS price FROM core.fct_billing_line
-       WHERE cost_type != 'regular' GROUP BY 1, 2 ORDER BY 1`,
+      `SELECT (vendor_attributes->>'$.cost_type') AS cost_type, charge_category, SUM(customer_billed_cost)::VARCHAR AS price FROM core.fct_billing_line
+       WHERE (vendor_attributes->>'$.cost_type') != 'regular' GROUP BY 1, 2 ORDER BY 1`,
     );
     expect(rows).toEqual([
       { cost_type: "adjustment", charge_category: "Adjustment", price: "0.000000000" },
@@ -192,7 +192,7 @@ describe("the Google pipeline on DuckDB", () => {
 
   it("marks only corrections of an already invoiced month as FOCUS ChargeClass Correction (all files landed)", async () => {
     const rows = await warehouse.query<{ invoice_month: string; charge_class: string | null }>(
-      "SELECT invoice_month, charge_class FROM core.fct_billing_line WHERE cost_type = 'adjustment' ORDER BY 1",
+      "SELECT (vendor_attributes->>'$.invoice_month') AS invoice_month, charge_class FROM core.fct_billing_line WHERE (vendor_attributes->>'$.cost_type') = 'adjustment' ORDER BY 1",
     );
     expect(rows).toEqual([
       { invoice_month: "202608", charge_class: null },

@@ -42,11 +42,11 @@ describe("margin report", () => {
   });
 
   it("totals the month in the reporting currency, exactly", () => {
-    // cost 136.000000001 - 5 + 19.2 + 0.01 = 150.210000001 USD at 1400 KRW
+    // cost 136.000000001 - 5 + 19.2 + 0.01 = 150.210000001 USD, price 133 - 5.5 = 127.5 USD, at 1400 KRW
     expect(report.reportingCurrency).toBe("KRW");
-    expect(report.totals).toEqual({ cost: "210294.000001400", customerPrice: "186200.000000000", margin: "-24094.000001400", marginPct: "-12.940000000" });
+    expect(report.totals).toEqual({ cost: "210294.000001400", customerPrice: "178500.000000000", margin: "-31794.000001400", marginPct: "-17.810000000" });
     expect(report.byCustomer.map((c) => [c.key, c.margin])).toEqual([
-      ["c2", "7000.000000000"],
+      ["c2", "-700.000000000"],
       ["c1", "-4200.000001400"],
       ["unassigned", "-26894.000000000"],
     ]);
@@ -60,7 +60,7 @@ describe("margin report", () => {
   it("writes CSV with exact decimals", () => {
     const lines = renderCsv(report).trim().split("\n");
     expect(lines[0]).toBe("billing_period,customer_id,customer_name,provider_name,service_name,currency,cost,customer_price,margin,margin_pct,reporting_currency,cost_reporting,customer_price_reporting,margin_reporting");
-    expect(lines).toContain("2026-10-01,c2,Customer Two,Google Cloud,Compute Engine,USD,-5.000000000,0.000000000,5.000000000,,KRW,-7000.000000000,0.000000000,7000.000000000");
+    expect(lines).toContain("2026-10-01,c2,Customer Two,Google Cloud,Compute Engine,USD,-5.000000000,-5.500000000,-0.500000000,9.090000000,KRW,-7000.000000000,-7700.000000000,-700.000000000");
     expect(lines).toHaveLength(5);
   });
 
@@ -68,8 +68,8 @@ describe("margin report", () => {
     const html = renderHtml(report, "ko");
     expect(html).toContain('<html lang="ko">');
     expect(html).toContain("마진 보고서");
-    expect(html).toContain('<b id="kpi-margin">-₩24,094</b>');
-    expect(html).toContain('<b id="kpi-revenue">₩186,200</b>');
+    expect(html).toContain('<b id="kpi-margin">-₩31,794</b>');
+    expect(html).toContain('<b id="kpi-revenue">₩178,500</b>');
   });
 
   it("draws its charts in a real browser (headless Chromium)", () => {

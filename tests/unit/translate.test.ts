@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseDeclare, rewriteBacktickNames, ScriptScope, translateBigQueryToDuckDb, translateQuery, TranslationError } from "../../scripts/runner/translate.ts";
+import { explicitUtcBeforeTranspile, parseDeclare, rewriteBacktickNames, ScriptScope, translateBigQueryToDuckDb, translateQuery, TranslationError } from "../../scripts/runner/translate.ts";
 
 describe("BigQuery -> DuckDB rewrite layer", () => {
   it("maps backticked project.dataset.table names to DuckDB schema.table", () => {
@@ -80,5 +80,68 @@ describe("BigQuery -> DuckDB rewrite layer", () => {
     expect(scope.query("SELECT * FROM `p.raw.t` WHERE ts > cp AND t.cp = 1 AND 'cp' != ''")).toBe(
       `SELECT * FROM "raw"."t" WHERE ts > GETVARIABLE('cp') AND t.cp = 1 AND 'cp' <> ''`,
     );
+  });
+
+  describe("makes date/time conversions explicit about UTC, as BigQuery is, whatever the session TimeZone", () => {
+    const instant = (x: string) =>
+      `CASE WHEN typeof(${x}) = 'TIMESTAMP WITH TIME ZONE' OR (typeof(${x}) = 'VARCHAR' AND regexp_matches(CAST(${x} AS VARCHAR), '\\d:\\d\\d(:\\d\\d(\\.\\d*)?)?\\s*([zZ]|[+-]\\d|[A-Za-z])')) THEN CAST(${x} AS TIMESTAMPTZ) ELSE timezone('UTC', CAST(${x} AS TIMESTAMP)) END`;
+    const civil = (x: string) => `CASE WHEN typeof(${x}) = 'TIMESTAMP WITH TIME ZONE' THEN timezone('UTC', CAST(${x} AS TIMESTAMPTZ)) ELSE CAST(${x} AS TIMESTAMP) END`;
+    const date = (x: string) => `CASE WHEN typeof(${x}) = 'TIMESTAMP WITH TIME ZONE' THEN CAST(timezone('UTC', CAST(${x} AS TIMESTAMPTZ)) AS DATE) ELSE CAST(${x} AS DATE) END`;
+
+    it("gives TIMESTAMP literals and string arguments without a zone an explicit +00", () => {
+      expect(translateQuery("SELECT TIMESTAMP '2026-10-01 00:00:00', TIMESTAMP('2026-10-01'), CAST('2026-10-01 12:00:00' AS TIMESTAMP)")).toBe(
+        "SELECT CAST('2026-10-01 00:00:00+00' AS TIMESTAMPTZ), CAST('2026-10-01 00:00:00+00' AS TIMESTAMPTZ), CAST('2026-10-01 12:00:00+00' AS TIMESTAMPTZ)",
+      );
+      expect(translateQuery("SELECT TIMESTAMP '2026-10-01 00:00:00+00', TIMESTAMP('2026-10-01 12:00:00 Asia/Seoul'), TIMESTAMP '2026-10-01T12:00:00Z'")).toBe(
+        "SELECT CAST('2026-10-01 00:00:00+00' AS TIMESTAMPTZ), CAST('2026-10-01 12:00:00 Asia/Seoul' AS TIMESTAMPTZ), CAST('2026-10-01T12:00:00Z' AS TIMESTAMPTZ)",
+      );
+    });
+
+    it("reads TIMESTAMP(x) and CAST(x AS TIMESTAMP) of a DATE, DATETIME or string as UTC and keeps an instant", () => {
+      expect(translateQuery("SELECT TIMESTAMP(billing_period_start) FROM t")).toBe(`SELECT ${instant("billing_period_start")} FROM t`);
+      expect(translateQuery("SELECT CAST(d AS TIMESTAMP) FROM t")).toBe(`SELECT ${instant("d")} FROM t`);
+      expect(translateQuery("SELECT SAFE_CAST(s AS TIMESTAMP) FROM t")).toBe(`SELECT ${instant("s").replace(/THEN CAST|'UTC', CAST/g, (m) => m.replace("CAST", "TRY_CAST"))} FROM t`);
+      expect(translateQuery("SELECT CAST(NULL AS TIMESTAMP)")).toBe("SELECT timezone('UTC', CAST(NULL AS TIMESTAMP))");
+      // TIMESTAMP(x, zone) names its zone: the transpiler's AT TIME ZONE is exact.
+      expect(translateQuery("SELECT TIMESTAMP(d, 'Asia/Seoul') FROM t")).toBe("SELECT CAST(d AS TIMESTAMP) AT TIME ZONE 'Asia/Seoul' FROM t");
+    });
+
+    it("takes DATE, DATETIME, EXTRACT and FORMAT_TIMESTAMP of an instant in UTC (or in the zone named)", () => {
+      expect(translateQuery("SELECT DATE(export_time), CAST(export_time AS DATE), EXTRACT(DATE FROM export_time) FROM t")).toBe(
+        `SELECT ${date("export_time")}, ${date("export_time")}, ${date("export_time")} FROM t`,
+      );
+      expect(translateQuery("SELECT DATE(ts, 'Asia/Seoul') FROM t")).toBe("SELECT CAST(timezone('Asia/Seoul', CAST(ts AS TIMESTAMPTZ)) AS DATE) FROM t");
+      expect(translateQuery("SELECT DATETIME(ts), CAST(ts AS DATETIME) FROM t")).toBe(`SELECT ${civil("ts")}, ${civil("ts")} FROM t`);
+      expect(translateQuery("SELECT EXTRACT(HOUR FROM ts) FROM t")).toBe(`SELECT EXTRACT(HOUR FROM ${civil("ts")}) FROM t`);
+      expect(translateQuery("SELECT EXTRACT(HOUR FROM ts AT TIME ZONE 'Asia/Seoul') FROM t")).toBe(
+        "SELECT EXTRACT(HOUR FROM timezone('Asia/Seoul', CAST(ts AS TIMESTAMPTZ))) FROM t",
+      );
+      expect(translateQuery("SELECT FORMAT_TIMESTAMP('%F', ts), FORMAT_TIMESTAMP('%F', ts, 'Asia/Seoul') FROM t")).toBe(
+        `SELECT STRFTIME(${civil("ts")}, '%Y-%m-%d'), STRFTIME(timezone('Asia/Seoul', CAST(ts AS TIMESTAMPTZ)), '%Y-%m-%d') FROM t`,
+      );
+    });
+
+    it("writes CAST(instant AS STRING) in UTC, as BigQuery does", () => {
+      expect(translateQuery("SELECT CAST(export_time AS STRING), CAST(NULL AS STRING) FROM t")).toBe(
+        `SELECT CASE WHEN typeof(export_time) = 'TIMESTAMP WITH TIME ZONE' THEN CAST(timezone('UTC', CAST(export_time AS TIMESTAMPTZ)) AS VARCHAR) || '+00' ELSE CAST(export_time AS VARCHAR) END, CAST(NULL AS TEXT) FROM t`,
+      );
+    });
+
+    it("truncates and adds on the UTC calendar, where a DAY is always 24 hours", () => {
+      expect(translateQuery("SELECT TIMESTAMP_TRUNC(ts, MONTH) FROM t")).toBe(`SELECT timezone('UTC', DATE_TRUNC('MONTH', ${civil("ts")})) FROM t`);
+      expect(translateQuery("SELECT TIMESTAMP_ADD(ts, INTERVAL 1 DAY), TIMESTAMP_SUB(ts, INTERVAL 3 HOUR) FROM t")).toBe(
+        `SELECT timezone('UTC', ${civil("ts")} + INTERVAL '1' DAY), timezone('UTC', ${civil("ts")} - INTERVAL '3' HOUR) FROM t`,
+      );
+      // With a zone argument the transpiler's AT TIME ZONE pair is exact.
+      expect(translateQuery("SELECT TIMESTAMP_TRUNC(ts, DAY, 'Asia/Seoul') FROM t")).toBe(
+        "SELECT DATE_TRUNC('DAY', ts AT TIME ZONE 'Asia/Seoul') AT TIME ZONE 'Asia/Seoul' FROM t",
+      );
+    });
+
+    it("leaves literals, other functions and names that only contain the keywords alone", () => {
+      expect(explicitUtcBeforeTranspile("SELECT DATE(2026, 10, 1), DATE('2026-10-01'), CAST('2026-10-01' AS DATE), t.timestamp_col, my_date(x), 'TIMESTAMP(x)' FROM t")).toBe(
+        "SELECT DATE(2026, 10, 1), DATE('2026-10-01'), CAST('2026-10-01' AS DATE), t.timestamp_col, my_date(x), 'TIMESTAMP(x)' FROM t",
+      );
+    });
   });
 });

@@ -1,0 +1,62 @@
+// The conformed billing line (includes/billing_line_contract.json): the columns every vendor's
+// int_<vendor>__billing_lines selects, in order and with these BigQuery types, and what
+// core.fct_billing_line is the union of. Names are FOCUS 1.2 columns in snake_case for what the reseller
+// owes or earns upstream, then the reseller's side (customer, customer price, margin), then lineage;
+// what only one vendor has goes in vendor_attributes. The same file is read by the contract test.
+// Also the contract of int_<vendor>__invoice_totals, the vendors' own totals that
+// marts.invoice_reconciliation compares with the fact.
+const CONTRACT = require("./billing_line_contract.json");
+
+const TYPES = ["STRING", "TIMESTAMP", "DATE", "NUMERIC", "INT64", "BOOL"];
+for (const c of [...CONTRACT.billing_line, ...CONTRACT.invoice_totals]) {
+  if (!TYPES.includes(c.type)) throw new Error(`includes/billing_line_contract.json: ${c.name} has type ${c.type}`);
+}
+
+/** The fact's columns: name, BigQuery type, description. */
+const FACT_COLUMNS = CONTRACT.billing_line;
+
+/** The columns a vendor's int_<vendor>__billing_lines selects: the fact's, less what the fact stamps (run_id). */
+const LINE_MODEL_COLUMNS = FACT_COLUMNS.filter((c) => !c.fact_only);
+
+const INVOICE_TOTAL_COLUMNS = CONTRACT.invoice_totals;
+
+const describe = (columns) => Object.fromEntries(columns.map((c) => [c.name, c.description]));
+
+/** Column documentation for the fact's config { columns }. */
+function factColumnDescriptions() {
+  return describe(FACT_COLUMNS);
+}
+
+/** Column documentation for a vendor's int_<vendor>__billing_lines config { columns }. */
+function lineModelColumnDescriptions() {
+  return describe(LINE_MODEL_COLUMNS);
+}
+
+/** Column documentation for a vendor's int_<vendor>__invoice_totals config { columns }. */
+function invoiceTotalColumnDescriptions() {
+  return describe(INVOICE_TOTAL_COLUMNS);
+}
+
+/**
+ * The fact's select list over a vendor's line model: the contract's columns in order, with the ones the
+ * fact stamps itself given as expressions (`{ run_id: "'abc'" }`).
+ */
+function factSelectList(stamped) {
+  return FACT_COLUMNS.map((c) => (c.name in stamped ? `${stamped[c.name]} AS ${c.name}` : c.name)).join(",\n    ");
+}
+
+/** The invoice-totals contract's columns in order, as a select list. */
+function invoiceTotalSelectList() {
+  return INVOICE_TOTAL_COLUMNS.map((c) => c.name).join(",\n    ");
+}
+
+module.exports = {
+  FACT_COLUMNS,
+  LINE_MODEL_COLUMNS,
+  INVOICE_TOTAL_COLUMNS,
+  factColumnDescriptions,
+  lineModelColumnDescriptions,
+  invoiceTotalColumnDescriptions,
+  factSelectList,
+  invoiceTotalSelectList,
+};

@@ -1,0 +1,17 @@
+// ISO 4217 minor units (includes/currency_minor_units.json): the decimals an amount in a currency is shown
+// and invoiced with. The warehouse's core.dim_currency and the report's money formatting both read that file.
+const { minor_units: MINOR_UNITS, default_minor_units: DEFAULT_MINOR_UNITS } = require("./currency_minor_units.json");
+
+function minorUnits(currency) {
+  return Object.prototype.hasOwnProperty.call(MINOR_UNITS, currency) ? MINOR_UNITS[currency] : DEFAULT_MINOR_UNITS;
+}
+
+/** SQL: the minor units of a currency code column. */
+function minorUnitsSql(column) {
+  const byUnits = {};
+  for (const [code, units] of Object.entries(MINOR_UNITS)) (byUnits[units] = byUnits[units] || []).push(`'${code}'`);
+  const cases = Object.entries(byUnits).map(([units, codes]) => `WHEN ${column} IN (${codes.join(", ")}) THEN ${units}`);
+  return `CASE ${cases.join(" ")} ELSE ${DEFAULT_MINOR_UNITS} END`;
+}
+
+module.exports = { MINOR_UNITS, DEFAULT_MINOR_UNITS, minorUnits, minorUnitsSql };

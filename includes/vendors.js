@@ -1,0 +1,28 @@
+// The vendors whose billing lines make up core.fct_billing_line, one entry each. A vendor brings its
+// own SQL folders (definitions/staging/<id>/, definitions/intermediate/<id>/) ending in two models:
+//   int_<id>__billing_lines   the conformed billing line (includes/billing_line.js), FOCUS mapping and
+//                             the vendor's margin rules applied;
+//   int_<id>__invoice_totals  the vendor's own totals, computed as the vendor documents them.
+// `delivery` says how the vendor re-delivers data, which decides how the fact takes it in:
+//   append          lines are only ever added (Google's export): new lines after the source's export_time
+//                   checkpoint are appended;
+//   replace_period  a billing period is re-delivered whole (a provisional bill replaced by the final one, a
+//                   regenerated report): the period's lines are replaced when a newer delivery arrives;
+//   latest_version  records are corrected in place (bi-temporal feeds): the line with the newest export_time
+//                   for a source_line_id wins, and lines the vendor deleted leave the fact.
+// `assertions` are the vendor's own checks under assertions/ (paths without .sqlx).
+const VENDORS = [
+  { id: "gcp", source_system: "gcp_channel", provider_name: "Google Cloud", delivery: "append", assertions: ["gcp/gcp_rows_complete"] },
+];
+
+const DELIVERIES = ["append", "replace_period", "latest_version"];
+
+for (const vendor of VENDORS) {
+  if (!/^[a-z][a-z0-9]*$/.test(vendor.id)) throw new Error(`includes/vendors.js: vendor id "${vendor.id}" must be lower-case letters and digits`);
+  if (!DELIVERIES.includes(vendor.delivery)) throw new Error(`includes/vendors.js: vendor ${vendor.id} has delivery "${vendor.delivery}"; expected one of ${DELIVERIES.join(", ")}`);
+}
+
+const billingLinesModel = (vendor) => `int_${vendor.id}__billing_lines`;
+const invoiceTotalsModel = (vendor) => `int_${vendor.id}__invoice_totals`;
+
+module.exports = { VENDORS, DELIVERIES, billingLinesModel, invoiceTotalsModel };
