@@ -2,10 +2,6 @@
 // and invoiced with. The warehouse's core.dim_currency and the report's money formatting both read that file.
 const { minor_units: MINOR_UNITS, default_minor_units: DEFAULT_MINOR_UNITS } = require("./currency_minor_units.json");
 
-function minorUnits(currency) {
-  return Object.prototype.hasOwnProperty.call(MINOR_UNITS, currency) ? MINOR_UNITS[currency] : DEFAULT_MINOR_UNITS;
-}
-
 /** SQL: the minor units of a currency code column. */
 function minorUnitsSql(column) {
   const byUnits = {};
@@ -14,4 +10,4 @@ function minorUnitsSql(column) {
   return `CASE ${cases.join(" ")} ELSE ${DEFAULT_MINOR_UNITS} END`;
 }
 
-module.exports = { MINOR_UNITS, DEFAULT_MINOR_UNITS, minorUnits, minorUnitsSql };
+module.exports = { minorUnitsSql };

@@ -324,7 +324,7 @@ export function registerPipelineCommands(program: Command, globals: () => Global
       if (opts.engine === "bigquery") {
         if (!opts.bqProject) throw new ReportError("--engine bigquery needs --bq-project");
         const db = new Kysely<WarehouseDatabase>({ dialect: new BigQueryDialect(bigQueryClient({ projectId: opts.bqProject, location: opts.bqLocation })) });
-        write(await loadMarginReport({ db, moneyType: "NUMERIC" }, opts.month));
+        write(await loadMarginReport({ db }, opts.month));
         return;
       }
       if (opts.engine !== "duckdb") throw new ReportError(`--engine must be duckdb or bigquery, got "${opts.engine}"`);

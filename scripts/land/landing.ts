@@ -6,8 +6,8 @@ import { finished } from "node:stream/promises";
 import { duckDbType, loadSourceSchemas, type SchemaField } from "../contracts/source-schema.ts";
 import { LOAD_MANIFEST, QUARANTINE, tableDdl } from "../contracts/warehouse-tables.ts";
 import { qualified, quoteIdent, type DuckDbWarehouse } from "../engines/duckdb/engine.ts";
-import { SourceFormatError } from "./readers.ts";
-import { stageRecords, type LandingTarget, type QuarantinedRow, type StagedFile } from "./stage.ts";
+import { requiredFields, SourceFormatError } from "./readers.ts";
+import { stageRecords, targetFor, type LandingTarget, type QuarantinedRow, type StagedFile } from "./stage.ts";
 import { StagePool } from "./stage-pool.ts";
 import type { RawTableSpec, VendorModule } from "./vendor-module.ts";
 import { VENDORS } from "./vendors.ts";
@@ -75,7 +75,7 @@ async function sha256(file: string): Promise<string> {
 export function landingTarget(projectDir: string, vendor: VendorModule, spec: RawTableSpec): LandingTarget {
   const schema = loadSourceSchemas(projectDir).get(spec.table);
   if (!schema) throw new Error(`includes/schemas/${vendor.id}/${spec.table}.json is missing`);
-  return { sourceSystem: vendor.sourceSystem, table: spec.table, fields: schema.fields, normalize: spec.normalize, check: spec.check };
+  return targetFor(vendor, spec, schema.fields);
 }
 
 /** Lands every file of every raw table of a vendor (tables with no files yet are created empty). */
@@ -99,7 +99,7 @@ const BATCH_ROWS = 50_000;
  */
 export async function landFiles(warehouse: DuckDbWarehouse, vendor: VendorModule, spec: RawTableSpec, files: string[], context: LandingContext): Promise<FileLandingResult[]> {
   const target = landingTarget(context.projectDir, vendor, spec);
-  const requiredFields = target.fields.filter((f) => f.mode === "REQUIRED").map((f) => f.name);
+  const required = requiredFields(target.fields);
   // Workers find the vendor in VENDORS; a vendor passed in from elsewhere (a test's) is read here.
   const inParallel = (file: string) => VENDORS.includes(vendor) && (spec.parallel?.(file) ?? false);
   await ensureLandingTables(warehouse);
@@ -145,7 +145,7 @@ export async function landFiles(warehouse: DuckDbWarehouse, vendor: VendorModule
       const stagingFile = join(stagingDir, `${index}-${basename(file)}.ndjson`);
       const early =
         isNew && inParallel(file)
-          ? stagePool()?.stage({ vendorId: vendor.id, table: spec.table, projectDir: context.projectDir, file, path, checksum, runId: context.runId, stagingFile })
+          ? stagePool()?.stage({ vendorId: vendor.id, table: spec.table, fields: target.fields, file, path, checksum, runId: context.runId, stagingFile })
           : undefined;
       early?.catch(() => undefined);
       plan.push({ file, path, checksum, isNew, stagingFile, early });
@@ -163,7 +163,7 @@ export async function landFiles(warehouse: DuckDbWarehouse, vendor: VendorModule
       } else {
         // A reader on the main thread may read through DuckDB (Parquet): the previous batch commits first.
         await committing;
-        staged = await stageRecords(target, spec.reader(file, { warehouse, requiredFields }), file, path, checksum, context, stagingFile);
+        staged = await stageRecords(target, spec.reader(file, { warehouse, requiredFields: required }), file, path, checksum, context, stagingFile);
       }
       batch.push(staged);
       batchRows += staged.rowsLanded;

@@ -1,13 +1,14 @@
 import { Worker } from "node:worker_threads";
+import type { SchemaField } from "../contracts/source-schema.ts";
 import { SourceFormatError } from "./readers.ts";
 import type { StagedFile } from "./stage.ts";
 
-/** One file to validate: the worker finds the vendor's raw table (reader, schema, rules) in VENDORS. */
+/** One file to validate: the worker finds the raw table's reader and rules in VENDORS; the schema comes along. */
 export interface StageJob {
   id: number;
   vendorId: string;
   table: string;
-  projectDir: string;
+  fields: SchemaField[];
   file: string;
   path: string;
   checksum: string;

@@ -1,8 +1,7 @@
 // Worker thread: validates one file and writes its staging file (see StagePool).
 import { parentPort } from "node:worker_threads";
-import { landingTarget } from "./landing.ts";
-import { SourceFormatError } from "./readers.ts";
-import { stageRecords } from "./stage.ts";
+import { requiredFields, SourceFormatError } from "./readers.ts";
+import { stageRecords, targetFor } from "./stage.ts";
 import type { StageJob, StageReply } from "./stage-pool.ts";
 import { vendorById } from "./vendors.ts";
 
@@ -12,8 +11,8 @@ parentPort?.on("message", async (job: StageJob) => {
     const vendor = vendorById(job.vendorId);
     const spec = vendor.rawTables.find((t) => t.table === job.table);
     if (!spec) throw new Error(`vendor ${job.vendorId} has no raw table ${job.table}`);
-    const target = landingTarget(job.projectDir, vendor, spec);
-    const reader = spec.reader(job.file, { requiredFields: target.fields.filter((f) => f.mode === "REQUIRED").map((f) => f.name) });
+    const target = targetFor(vendor, spec, job.fields);
+    const reader = spec.reader(job.file, { requiredFields: requiredFields(job.fields) });
     const staged = await stageRecords(target, reader, job.file, job.path, job.checksum, { runId: job.runId }, job.stagingFile);
     reply = { id: job.id, staged };
   } catch (error) {

@@ -3,6 +3,7 @@ import { finished } from "node:stream/promises";
 import type { SchemaField } from "../contracts/source-schema.ts";
 import { firstProblem, recordValidator } from "./record-validator.ts";
 import { SourceFormatError, type Reader, type SourceRecord } from "./readers.ts";
+import type { RawTableSpec, VendorModule } from "./vendor-module.ts";
 
 export interface VendorRules {
   /** Vendor-specific clean-up applied to each parsed record before validation. */
@@ -17,6 +18,11 @@ export interface LandingTarget extends VendorRules {
   /** Raw table name in the `raw` schema (the vendor's own table or feed name). */
   table: string;
   fields: SchemaField[];
+}
+
+/** The landing target of one of a vendor's raw tables, given the table's schema. */
+export function targetFor(vendor: Pick<VendorModule, "sourceSystem">, spec: RawTableSpec, fields: SchemaField[]): LandingTarget {
+  return { sourceSystem: vendor.sourceSystem, table: spec.table, fields, normalize: spec.normalize, check: spec.check };
 }
 
 export interface StagingContext {

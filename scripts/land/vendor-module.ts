@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
+import type { GenerateOptions } from "../generate/options.ts";
 import type { Reader } from "./readers.ts";
 import type { VendorRules } from "./stage.ts";
 
@@ -61,5 +62,5 @@ export interface VendorModule<Block = unknown> {
    */
   appendCheckpoint?: { table: string; exportTimeColumn: string; lookbackVar: string };
   /** Writes the vendor's realistic sample data under dataDir for the sample customers. */
-  generate?(dataDir: string, options: { firstMonth: string; months: number; linesPerDay: number; seed: number }, customers: SampleCustomer[]): SampleData;
+  generate?(dataDir: string, options: GenerateOptions, customers: SampleCustomer[]): SampleData;
 }

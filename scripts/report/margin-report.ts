@@ -46,15 +46,13 @@ export class ReportError extends Error {
   }
 }
 
-/** Where the marts are read from: the exact money type differs in spelling between the engines. */
+/** Where the marts are read from: the DuckDB warehouse or BigQuery, through the same Kysely queries. */
 export interface ReportSource {
   db: Kysely<WarehouseDatabase>;
-  /** `DECIMAL(38, 9)` on DuckDB, `NUMERIC` on BigQuery. */
-  moneyType: "DECIMAL(38, 9)" | "NUMERIC";
 }
 
 export function duckDbReportSource(warehouse: DuckDbWarehouse): ReportSource {
-  return { db: warehouse.db, moneyType: "DECIMAL(38, 9)" };
+  return { db: warehouse.db };
 }
 
 /** `2026-10-01` (a DATE as text, from either engine) -> `2026-10`. */

@@ -49,7 +49,7 @@ describe("the margin report read from BigQuery", () => {
 
   it("sends GoogleSQL with parameters and gives exactly the numbers the DuckDB warehouse gives", async () => {
     const db = new Kysely<WarehouseDatabase>({ dialect: new BigQueryDialect(bigQueryClient({ projectId: "my-warehouse", apiEndpoint: server.endpoint }, { RBW_BIGQUERY_ACCESS_TOKEN: "token" })) });
-    const fromBigQuery = await loadMarginReport({ db, moneyType: "NUMERIC" }, "2026-10");
+    const fromBigQuery = await loadMarginReport({ db }, "2026-10");
     const fromDuckDb = await loadMarginReport(duckDbReportSource(warehouse), "2026-10");
     expect(fromBigQuery).toEqual(fromDuckDb);
     expect(fromBigQuery.totals.margin).toBe("-31794.000001400");
