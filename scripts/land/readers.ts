@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { StringDecoder } from "node:string_decoder";
 import { createGunzip } from "node:zlib";
 import { parse as parseCsv } from "csv-parse";
+import type { SchemaField } from "../contracts/source-schema.ts";
 import type { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 import { quoteJsonNumbers } from "./record-validator.ts";
 
@@ -40,6 +41,11 @@ export interface Reader {
 }
 
 const BATCH = 5000;
+
+/** The fields a file must have for a reader that checks its columns before reading (Parquet). */
+export function requiredFields(fields: SchemaField[]): string[] {
+  return fields.filter((f) => f.mode === "REQUIRED").map((f) => f.name);
+}
 
 /** Lines of a (possibly gzipped) text file, a chunk's worth at a time. */
 export async function* lineBatches(file: string): AsyncGenerator<string[]> {
@@ -127,17 +133,24 @@ export function csvReader(): Reader {
       const parser = createReadStream(file).pipe(
         parseCsv({ bom: true, columns: true, info: true, raw: true, skip_empty_lines: true, skip_records_with_error: true, relax_column_count: false }),
       );
+      // csv-parse counts the line a record ends on; a quoted field can span lines, so count back to its first.
+      const firstLine = (endLine: number, raw: string) => endLine - (raw.match(/\n/g) ?? []).length;
+      const withoutDelimiter = (raw: string) => raw.replace(/\r?\n$/, "");
       const skipped: SourceRecord[] = [];
       parser.on("skip", (error: Error & { lines?: number; record?: string[]; raw?: string }) => {
-        skipped.push({ line: error.lines ?? 0, raw: error.raw ?? (error.record ?? []).join(","), problem: { field: null, reason: `not a valid CSV record: ${error.message}` } });
+        const raw = withoutDelimiter(error.raw ?? (error.record ?? []).join(","));
+        skipped.push({ line: firstLine(error.lines ?? 0, raw), raw, problem: { field: null, reason: `not a valid CSV record: ${error.message}` } });
       });
+      // Skipped records are reported as the parser meets them, ahead of the records it has buffered:
+      // a batch is put back in file order before it is passed on.
+      const inFileOrder = (records: SourceRecord[]) => records.sort((a, b) => a.line - b.line);
       let out: SourceRecord[] = [];
       try {
         for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number }; raw: string }>) {
-          out.push({ line: item.info.lines, raw: item.raw.replace(/\r?\n$/, ""), record: item.record });
-          if (skipped.length > 0) out.push(...skipped.splice(0));
+          const raw = withoutDelimiter(item.raw);
+          out.push({ line: firstLine(item.info.lines, raw), raw, record: item.record }, ...skipped.splice(0));
           if (out.length >= BATCH) {
-            yield out;
+            yield inFileOrder(out);
             out = [];
           }
         }
@@ -145,7 +158,7 @@ export function csvReader(): Reader {
         throw new SourceFormatError(path, `cannot be read as CSV: ${(error as Error).message}`);
       }
       out.push(...skipped.splice(0));
-      if (out.length > 0) yield out;
+      if (out.length > 0) yield inFileOrder(out);
     },
   };
 }
