@@ -11,8 +11,11 @@
 //   latest_version  records are corrected in place (bi-temporal feeds): the line with the newest export_time
 //                   for a source_line_id wins, and lines the vendor deleted leave the fact.
 // `assertions` are the vendor's own checks under assertions/ (paths without .sqlx).
+// `invoices_amounts` is false for a vendor that states quantities only (Webex: the reseller's price book
+// prices them): the fact's amounts are then not compared with a vendor invoice total.
 const VENDORS = [
   { id: "gcp", source_system: "gcp_channel", provider_name: "Google Cloud", delivery: "append", assertions: ["gcp/gcp_rows_complete"] },
+  { id: "webex", source_system: "webex_wholesale", provider_name: "Webex", delivery: "replace_period", invoices_amounts: false, assertions: ["webex/webex_lines_priced"] },
 ];
 
 const DELIVERIES = ["append", "replace_period", "latest_version"];

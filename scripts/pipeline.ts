@@ -1,6 +1,6 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import { configRows, loadConfig, landConfig } from "./config/config.ts";
+import { landConfig, lineConfigFingerprint, loadConfig } from "./config/config.ts";
 import type { BillingLineChangesTable } from "./contracts/warehouse-tables.ts";
 import type { DuckDbWarehouse } from "./engines/duckdb/engine.ts";
 import { landVendor, type FileLandingResult } from "./land/landing.ts";
@@ -11,7 +11,7 @@ import { runGraph, writeRunLog, type ActionResult, type RunOptions, type RunSumm
 
 export interface LandSummary {
   runId: string;
-  /** Fingerprint of the customer mapping landed with this run's config. */
+  /** Fingerprint of the config lines are stamped with (customer mapping, vendor price books) landed with this run. */
   mappingFingerprint: string;
   files: FileLandingResult[];
   rowsLanded: number;
@@ -45,10 +45,9 @@ export async function landData(
   for (const vendor of only ?? vendors) {
     files.push(...(await landVendor(warehouse, vendor, { runId, dataDir, projectDir, onFile: progress.onFile })));
   }
-  const mapping = configRows(config, vendors).ref_customer_mapping.map((m) => JSON.stringify(m)).sort();
   return {
     runId,
-    mappingFingerprint: createHash("sha256").update(mapping.join("\n")).digest("hex"),
+    mappingFingerprint: lineConfigFingerprint(config, vendors),
     files,
     rowsLanded: files.reduce((s, f) => s + f.rowsLanded, 0),
     rowsQuarantined: files.reduce((s, f) => s + f.rowsQuarantined, 0),
@@ -60,7 +59,7 @@ export interface PipelineResult {
   run: RunSummary;
   /** Rows landed this run that are older than the fact's export_time watermark (they force a rebuild). */
   lateRows: number;
-  /** The customer mapping differs from the one the fact was built with (it forces a rebuild). */
+  /** The customer mapping or a vendor price book differs from the one the fact was built with (it forces a rebuild). */
   mappingChanged: boolean;
   /** Billing periods whose lines the fact replaced or superseded this run. */
   changes: BillingLineChange[];
@@ -69,8 +68,9 @@ export interface PipelineResult {
 const MAPPING_STATE_DDL = "CREATE TABLE IF NOT EXISTS ops.customer_mapping_state (fingerprint VARCHAR NOT NULL, built_at TIMESTAMPTZ NOT NULL)";
 
 /**
- * The fact stamps each line with its customer when the line is appended. When config/customers.json
- * changes, history must be re-mapped: compare the mapping with the one of the last successful run.
+ * The fact stamps each line with its customer (and, for vendors priced from the reseller's price book, its
+ * price) when the line is added. When config/customers.json or a price book changes, history must be
+ * re-mapped: compare them with the ones of the last successful run.
  */
 export async function customerMappingChanged(warehouse: DuckDbWarehouse, fingerprint: string): Promise<boolean> {
   if ((await warehouse.relationKind("core", "fct_billing_line")) !== "table") return false;

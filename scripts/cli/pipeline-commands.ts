@@ -5,6 +5,7 @@ import { Kysely, sql } from "kysely";
 import type { Command } from "commander";
 import { addGraphRunOptions, parseVars, print, summaryLine, type GlobalOptions, type GraphRunCliOptions } from "./common.ts";
 import { ACCESS_TOKEN_ENV, bigQueryClient } from "../clients/bigquery.ts";
+import { UsageError } from "../clients/errors.ts";
 import { loadConfig } from "../config/config.ts";
 import { loadSourceSchemas } from "../contracts/source-schema.ts";
 import type { WarehouseDatabase } from "../contracts/warehouse-tables.ts";
@@ -12,8 +13,10 @@ import { BigQueryDialect } from "../engines/bigquery/kysely-dialect.ts";
 import { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 import { landConfigToBigQuery } from "../land/bigquery-config.ts";
 import { DEFAULT_GENERATE_OPTIONS } from "../generate/options.ts";
+import { exportFocus, type FocusExportFormat, type FocusView } from "../export/focus-export.ts";
 import { generateSampleData } from "../generate/sample-data.ts";
 import type { FileLandingResult } from "../land/landing.ts";
+import type { FromApiOptions } from "../land/vendor-module.ts";
 import { vendorById, VENDORS } from "../land/vendors.ts";
 import { describeChange, landData, runPipeline } from "../pipeline.ts";
 import { duckDbReportSource, loadMarginReport, ReportError, type MarginReport } from "../report/margin-report.ts";
@@ -126,7 +129,7 @@ async function runPipelineCommand(global: GlobalOptions, opts: PipelineCliOption
       {
         onFile: landingProgress(say),
         onAction: (r, i, n) => say(formatActionLine(r, i, n)),
-        onMappingChanged: () => say("config/customers.json changed since the last build: re-mapping history (full refresh of core.fct_billing_line)."),
+        onMappingChanged: () => say("config/customers.json or a price book changed since the last build: re-mapping history (full refresh of core.fct_billing_line)."),
         onLateRows: (n, sources) => {
           if (n > 0) say(`${n} landed rows of ${sources.join(", ")} are older than their export_time checkpoint in core.fct_billing_line: rebuilding it (full refresh).`);
         },
@@ -161,6 +164,11 @@ function addReportOptions(command: Command): Command {
     .option("--lang <en|ko>", "report language (ko: Korean labels, KRW without decimals)", "en");
 }
 
+/** What `--from-api` needs per vendor, for --help. */
+function apiUsage(): string {
+  return VENDORS.filter((v) => v.api).map((v) => `  rbw land ${v.id} --from-api ${v.api?.usage}`).join("\n");
+}
+
 /** The data folder's layout, one line per vendor, for --help and messages. */
 function dataLayout(): string {
   return ["  config/customers.json, fx_rates.json, settings.json", ...VENDORS.map((v) => `  ${v.layout}   (${v.providerName})`)].join("\n");
@@ -181,9 +189,24 @@ export function registerPipelineCommands(program: Command, globals: () => Global
     .option("--bq-project <id>", "BigQuery project of the warehouse (with --target bigquery)")
     .option("--bq-dataset <name>", "BigQuery dataset of the raw tables", "raw")
     .option("--bq-location <location>", "BigQuery location, e.g. asia-northeast3")
-    .action(async (vendorId: string | undefined, opts: { data: string; target: string; bqProject?: string; bqDataset: string; bqLocation?: string }) => {
+    .option("--from-api", `fetch the vendor's data through its API into --data first, then land it:\n${apiUsage()}`)
+    .option("--month <YYYY-MM>", "with --from-api: the closed billing month (Gabia)")
+    .option("--now", "with --from-api: the current month's provisional bill, replaced by the final bill later (Gabia)")
+    .option("--start <YYYY-MM-DD>", "with --from-api: first day of the billing period (Webex)")
+    .option("--end <YYYY-MM-DD>", "with --from-api: last day of the billing period (Webex)")
+    .option("--sub-partner-org <id>", "with --from-api: the sub-partner's org id (Webex)")
+    .option("--poll-seconds <n>", "with --from-api: seconds between two polls of a report being generated", (v) => Number(v))
+    .action(async (vendorId: string | undefined, opts: { data: string; target: string; bqProject?: string; bqDataset: string; bqLocation?: string; fromApi?: boolean } & FromApiOptions) => {
       const global = globals();
       const only = vendorId ? [vendorById(vendorId)] : undefined;
+      if (opts.fromApi) {
+        const vendor = only?.[0];
+        if (!vendor?.api) throw new UsageError(`--from-api needs a vendor with an API: ${VENDORS.filter((v) => v.api).map((v) => v.id).join(", ")}.`);
+        const message = await vendor.api.fetch(resolve(opts.data), opts, (text) => {
+          if (!global.json) process.stdout.write(`  ${text}\n`);
+        });
+        if (!global.json) process.stdout.write(`${message}\n`);
+      }
       if (opts.target === "bigquery") {
         if (!opts.bqProject) throw new Error("--target bigquery needs --bq-project");
         const config = loadConfig(resolve(opts.data));
@@ -300,6 +323,27 @@ export function registerPipelineCommands(program: Command, globals: () => Global
         },
         { readOnly: true },
       );
+    });
+
+  program
+    .command("export")
+    .description("Export warehouse data in a standard format for other tools.")
+    .command("focus")
+    .description(
+      "Write one billing period of a FOCUS 1.2 view as a file a FinOps tool or a customer loads: upstream (what the vendors invoice the reseller) " +
+        "or customer (what the reseller invoices its customers); --customer keeps one customer's rows only.",
+    )
+    .requiredOption("--view <upstream|customer>", "which FOCUS view")
+    .requiredOption("-m, --month <YYYY-MM>", "billing period")
+    .option("--customer <id>", "only this customer's rows (customers.json customer_id)")
+    .option("-f, --format <parquet|csv>", "Parquet (FOCUS column types) or CSV (RFC 4180, ISO 8601 UTC date/times)", "parquet")
+    .requiredOption("-o, --out <path>", "output file")
+    .action(async (opts: { view: FocusView; month: string; customer?: string; format: FocusExportFormat; out: string }) => {
+      const global = globals();
+      await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
+        const result = await exportFocus(warehouse, opts);
+        print(global, `Wrote ${result.rows} rows of ${result.view} (${result.columns} columns) to ${result.path}`, result);
+      });
     });
 
   const report = program.command("report").description("Reports read from the marts.");

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
@@ -57,6 +58,8 @@ export interface WarehouseConfig {
   customers: CustomersConfig;
   fxRates: z.infer<typeof fxRatesConfig>;
   settings: z.infer<typeof settingsConfig>;
+  /** The rows of each vendor config file's raw table (`ref_webex_price_book`: [...]). */
+  vendorTables: Record<string, Record<string, unknown>[]>;
 }
 
 function readJson<T>(dir: string, name: string, schema: z.ZodType<T>): T {
@@ -82,7 +85,22 @@ export function loadConfig(dataDir: string, vendors: VendorModule[] = VENDORS): 
     customers: readJson(dir, "customers.json", customersConfig(vendors)) as CustomersConfig,
     fxRates: readJson(dir, "fx_rates.json", fxRatesConfig),
     settings: readJson(dir, "settings.json", settingsConfig),
+    vendorTables: {},
   };
+  const customerIds = new Set(config.customers.customers.map((c) => c.customer_id));
+  for (const vendor of vendors) {
+    for (const spec of vendor.configFiles ?? []) {
+      const file = join(dir, spec.file);
+      if (!existsSync(file) && !spec.required) {
+        config.vendorTables[spec.table] = [];
+        continue;
+      }
+      const parsed = readJson(dir, spec.file, spec.schema);
+      const problem = spec.check?.(parsed, customerIds);
+      if (problem) throw new ConfigError(file, problem);
+      config.vendorTables[spec.table] = spec.rows(parsed);
+    }
+  }
   // A vendor id belongs to one customer: the same id under two customers would bill it twice.
   const owners = new Map<string, string>();
   for (const row of customerMappingRows(config.customers, vendors)) {
@@ -105,11 +123,11 @@ export function customerMappingRows(customers: CustomersConfig, vendors: VendorM
   );
 }
 
-export type RefTableName = "ref_customer_mapping" | "ref_fx_rate" | "ref_settings";
-export const REF_TABLES: RefTableName[] = ["ref_customer_mapping", "ref_fx_rate", "ref_settings"];
-
-/** The rows of the raw.ref_* tables for a config (the same rows on DuckDB and BigQuery). */
-export function configRows(config: WarehouseConfig, vendors: VendorModule[] = VENDORS) {
+/**
+ * The rows of the config tables (raw.ref_* and the vendors' config tables) for a config: the same rows
+ * on DuckDB and BigQuery.
+ */
+export function configRows(config: WarehouseConfig, vendors: VendorModule[] = VENDORS): Record<string, Record<string, unknown>[]> {
   const mapping = customerMappingRows(config.customers, vendors);
   const rates = config.fxRates.rates.map((r) => ({
     from_currency: r.from,
@@ -119,23 +137,35 @@ export function configRows(config: WarehouseConfig, vendors: VendorModule[] = VE
     rate_source: r.source,
   }));
   const settings = Object.entries(config.settings).map(([setting, value]) => ({ setting, value: String(value) }));
-  return { ref_customer_mapping: mapping, ref_fx_rate: rates, ref_settings: settings };
+  return { ref_customer_mapping: mapping, ref_fx_rate: rates, ref_settings: settings, ...config.vendorTables };
 }
 
-/** Replaces the raw.ref_* tables with the current config so SQL can join it. */
+/**
+ * Fingerprint of the config the fact's lines are stamped with when they are added (the customer mapping,
+ * the vendors' price books): when it changes, history is rebuilt.
+ */
+export function lineConfigFingerprint(config: WarehouseConfig, vendors: VendorModule[] = VENDORS): string {
+  const rows = configRows(config, vendors);
+  const stamped = ["ref_customer_mapping", ...Object.keys(config.vendorTables).sort()].flatMap((table) => rows[table].map((r) => `${table} ${JSON.stringify(r)}`)).sort();
+  return createHash("sha256").update(stamped.join("\n")).digest("hex");
+}
+
+/** Replaces the config tables with the current config so SQL can join it. */
 export async function landConfig(warehouse: DuckDbWarehouse, projectDir: string, config: WarehouseConfig, vendors: VendorModule[] = VENDORS): Promise<void> {
   const schemas = loadSourceSchemas(projectDir);
   const rows = configRows(config, vendors);
   await warehouse.ensureSchema("raw");
   await warehouse.transaction(async () => {
-    for (const table of REF_TABLES) {
+    for (const [table, tableRows] of Object.entries(rows)) {
       const schema = schemas.get(table);
-      if (!schema) throw new Error(`includes/schemas/${table}.json is missing`);
+      if (!schema) throw new Error(`the schema of raw.${table} (includes/schemas/**/${table}.json) is missing`);
       await warehouse.exec(rawTableDdl(table, schema.fields, false));
-      await warehouse.db.deleteFrom(`raw.${table}`).execute();
+      // Table names come from the schema files (includes/schemas/), not from config.
+      const name = `raw.${table}` as "raw.ref_settings";
+      await warehouse.db.deleteFrom(name).execute();
+      for (let i = 0; i < tableRows.length; i += 500) {
+        await warehouse.db.insertInto(name).values(tableRows.slice(i, i + 500) as never).execute();
+      }
     }
-    if (rows.ref_customer_mapping.length > 0) await warehouse.db.insertInto("raw.ref_customer_mapping").values(rows.ref_customer_mapping).execute();
-    if (rows.ref_fx_rate.length > 0) await warehouse.db.insertInto("raw.ref_fx_rate").values(rows.ref_fx_rate).execute();
-    await warehouse.db.insertInto("raw.ref_settings").values(rows.ref_settings).execute();
   });
 }

@@ -53,7 +53,21 @@ export const webexPriceBook = z
   .superRefine((book, ctx) => {
     // Two rows for the same key would leave the price in effect on a date ambiguous.
     const seen = new Map<string, number>();
+    // A line is billed in its price row's currency: one SKU's rows for one customer (or the generic rows)
+    // share a currency, or a price change would silently switch the line's currency.
+    const currencies = new Map<string, { currency: string; index: number }>();
     book.prices.forEach((row, index) => {
+      const priceList = JSON.stringify([row.sku, row.customer_id ?? null]);
+      const other = currencies.get(priceList);
+      if (other && other.currency !== row.currency) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["prices", index, "currency"],
+          message: `${row.currency} differs from prices.${other.index} (${other.currency}): the ${row.customer_id ? `${row.customer_id} ` : "generic "}rows of ${row.sku} are priced in one currency`,
+        });
+      } else if (!other) {
+        currencies.set(priceList, { currency: row.currency, index });
+      }
       const key = JSON.stringify([row.sku, row.currency, row.customer_id ?? null, row.effective_from]);
       const first = seen.get(key);
       if (first !== undefined) {

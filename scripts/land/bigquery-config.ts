@@ -1,13 +1,13 @@
 import { BigQuery, type BigQueryDate } from "@google-cloud/bigquery";
 import { runStatement } from "../clients/bigquery.ts";
 import { UsageError } from "../clients/errors.ts";
-import { configRows, REF_TABLES, type RefTableName, type WarehouseConfig } from "../config/config.ts";
+import { configRows, type WarehouseConfig } from "../config/config.ts";
 import { bigQueryType, type SchemaField, type SourceSchema } from "../contracts/source-schema.ts";
 
 const DATASET = /^[A-Za-z_][A-Za-z0-9_]{0,1023}$/;
 
 export interface RefTableStatement {
-  table: RefTableName;
+  table: string;
   query: string;
   params: { rows: Record<string, string | BigQueryDate>[] };
   /** Parameter types in the client's notation: `{ rows: [{ column: "STRING", ... }] }`. */
@@ -21,9 +21,9 @@ export interface RefTableStatement {
 export function refTableStatements(projectId: string, dataset: string, config: WarehouseConfig, schemas: Map<string, SourceSchema>): RefTableStatement[] {
   if (!DATASET.test(dataset)) throw new UsageError(`"${dataset}" is not a BigQuery dataset name.`);
   const rows = configRows(config);
-  return REF_TABLES.map((table) => {
+  return Object.keys(rows).map((table) => {
     const fields = schemas.get(table)?.fields;
-    if (!fields) throw new Error(`includes/schemas/${table}.json is missing`);
+    if (!fields) throw new Error(`the schema of raw.${table} (includes/schemas/**/${table}.json) is missing`);
     const columns = fields.map((f: SchemaField) => `${f.name} ${bigQueryType(f)}${f.mode === "REQUIRED" ? " NOT NULL" : ""}`).join(", ");
     const query = `CREATE OR REPLACE TABLE \`${projectId}.${dataset}.${table}\` (${columns}) AS SELECT ${fields.map((f) => f.name).join(", ")} FROM UNNEST(@rows)`;
     return {

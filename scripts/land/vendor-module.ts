@@ -15,6 +15,49 @@ export interface RawTableSpec extends VendorRules {
   reader: (file: string, context: { warehouse?: DuckDbWarehouse; requiredFields: string[] }) => Reader;
   /** Whether the reader can run on a worker thread (it needs nothing from the main thread). */
   parallel?: (file: string) => boolean;
+  /** Files only ever grow at the end (AWS appends each day to the month's file): a landed file that changed lands only its records past the lines landed or quarantined from it before. */
+  appendOnlyFiles?: boolean;
+}
+
+/**
+ * A vendor's own file in the data folder's config/ (a price book, say): validated by zod when config is
+ * read, and replacing `raw.<table>` (schema in includes/schemas/<vendor>/<table>.json) on every run, like
+ * the customer mapping. Lines are priced from it, so a change to it rebuilds the fact.
+ */
+export interface VendorConfigFile<T = unknown> {
+  /** File name under config/ (`webex_price_book.json`). */
+  file: string;
+  table: string;
+  schema: z.ZodType<T>;
+  /** Whether the file must exist; a missing optional file lands an empty table. */
+  required: boolean;
+  /** Problems the file has against the customers of customers.json (a price for an unknown customer). */
+  check?(parsed: T, customerIds: Set<string>): string | undefined;
+  /** The raw table's rows. */
+  rows(parsed: T): Record<string, unknown>[];
+}
+
+/** The options of `rbw land <vendor> --from-api`; each vendor reads the ones its API needs. */
+export interface FromApiOptions {
+  /** A closed billing month, YYYY-MM (Gabia). */
+  month?: string;
+  /** The current, provisional month (Gabia). */
+  now?: boolean;
+  /** Billing period, YYYY-MM-DD (Webex). */
+  start?: string;
+  end?: string;
+  /** A sub-partner's org id (Webex). */
+  subPartnerOrg?: string;
+  /** Seconds between two polls of a report being generated. */
+  pollSeconds?: number;
+}
+
+/** Fetching a vendor's data through its API into the data folder's layout, for `rbw land <vendor> --from-api`. */
+export interface VendorApi {
+  /** The options and environment variables it needs, for --help. */
+  usage: string;
+  /** Saves the vendor's files under dataDir; returns a one-line summary. Credentials come from the environment. */
+  fetch(dataDir: string, options: FromApiOptions, onProgress: (message: string) => void): Promise<string>;
 }
 
 /** One customer-id key of a vendor's block in config/customers.json, and the ids it lists. */
@@ -55,6 +98,10 @@ export interface VendorModule<Block = unknown> {
   customerBlock: z.ZodType<Block>;
   /** The customer-mapping rows (raw.ref_customer_mapping) a customer's block yields. */
   customerMatches(block: Block): CustomerMatch[];
+  /** The vendor's own files in config/, beside customers.json. */
+  configFiles?: VendorConfigFile[];
+  /** Fetching through the vendor's API (`rbw land <vendor> --from-api`). */
+  api?: VendorApi;
   /**
    * For append-only sources: the raw table and its export-time column, so a run can tell when files older
    * than the fact's checkpoint were landed late (they need a rebuild to be taken in); the lookback in days

@@ -114,9 +114,17 @@ describe("mapWebexReportHeader", () => {
 describe("the Webex raw table schema", () => {
   const fields = tableSchemaFile.parse(JSON.parse(readFileSync(join(REPO_ROOT, "includes/schemas/webex/webex_billing_report_line.json"), "utf8")));
 
-  it("holds every report column as STRING, then the report's metadata, each described", () => {
+  it("holds every report column (ids as text, quantity as an exact decimal, dates typed), then the report's metadata, each described", () => {
     expect(fields.map((f) => f.name)).toEqual([...WEBEX_REPORT_COLUMNS, "report_id", "report_type", "billing_start_date", "billing_end_date", "report_created"]);
-    expect(new Set(fields.map((f) => f.type))).toEqual(new Set(["STRING"]));
+    const typed = Object.fromEntries(fields.filter((f) => f.type !== "STRING").map((f) => [f.name, f.type]));
+    expect(typed).toEqual({
+      CONSUMPTION_START_DATE: "DATE",
+      CONSUMPTION_END_DATE: "DATE",
+      QUANTITY: "NUMERIC",
+      billing_start_date: "DATE",
+      billing_end_date: "DATE",
+      report_created: "TIMESTAMP",
+    });
     for (const field of fields) expect(field.description?.length).toBeGreaterThan(10);
     for (const column of WEBEX_REPORT_COLUMNS) {
       expect(fields.find((f) => f.name === column)?.description).toContain(WEBEX_COLUMN_NOTES[column].description);
@@ -155,7 +163,13 @@ describe("webexPriceBook", () => {
     expect(issue({ prices: [row, { ...row, customer_unit_price: "1.40" }] })).toBe(
       "prices.1: duplicates prices.0: sku WHL-SUITE, currency USD, no customer_id, effective_from 2026-01-01",
     );
-    expect(issue({ prices: [row, { ...row, customer_id: "hanbit-retail" }, { ...row, currency: "KRW", customer_unit_price: "1800" }] })).toBe("ok");
+    expect(issue({ prices: [row, { ...row, customer_id: "hanbit-retail" }, { ...row, customer_id: "mirae-games", currency: "KRW", customer_unit_price: "1800" }] })).toBe("ok");
+  });
+
+  it("refuses a second currency in one SKU's price list (a price change would switch the line's currency)", () => {
+    expect(issue({ prices: [row, { ...row, currency: "KRW", customer_unit_price: "1800", effective_from: "2026-07-01" }] })).toBe(
+      "prices.1.currency: KRW differs from prices.0 (USD): the generic rows of WHL-SUITE are priced in one currency",
+    );
   });
 });
 

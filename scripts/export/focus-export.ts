@@ -1,0 +1,70 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { UsageError } from "../clients/errors.ts";
+import type { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
+
+export const FOCUS_VIEWS = { upstream: "focus_upstream", customer: "focus_customer" } as const;
+export type FocusView = keyof typeof FOCUS_VIEWS;
+export type FocusExportFormat = "parquet" | "csv";
+
+export interface FocusExportOptions {
+  view: FocusView;
+  /** Billing period, YYYY-MM (the rows whose BillingPeriodStart falls in it). */
+  month: string;
+  /** One reseller customer's rows only (customers.json customer_id). */
+  customer?: string;
+  format: FocusExportFormat;
+  out: string;
+}
+
+export interface FocusExportResult {
+  view: string;
+  path: string;
+  rows: number;
+  columns: number;
+}
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+const CUSTOMER_ID = /^[a-z0-9][a-z0-9_-]*$/;
+
+/** The column naming the reseller's customer in each view. */
+const CUSTOMER_COLUMN: Record<FocusView, string> = { upstream: "x_CustomerId", customer: "BillingAccountId" };
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const quoteText = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/**
+ * Writes one billing period of a FOCUS view as a file a FinOps tool loads: Parquet keeps the view's types
+ * (decimals exact, date/times as UTC instants); CSV (RFC 4180, header row) writes date/times in FOCUS's
+ * ISO 8601 UTC form `YYYY-MM-DDTHH:mm:ssZ` and decimals as plain text.
+ */
+export async function exportFocus(warehouse: DuckDbWarehouse, options: FocusExportOptions): Promise<FocusExportResult> {
+  if (!(options.view in FOCUS_VIEWS)) throw new UsageError(`--view must be ${Object.keys(FOCUS_VIEWS).join(" or ")}, got "${options.view}"`);
+  if (!MONTH.test(options.month)) throw new UsageError(`--month must be YYYY-MM, got "${options.month}"`);
+  if (options.customer !== undefined && !CUSTOMER_ID.test(options.customer)) throw new UsageError(`--customer must be a customer_id of customers.json, got "${options.customer}"`);
+  if (options.format !== "parquet" && options.format !== "csv") throw new UsageError(`--format must be parquet or csv, got "${options.format}"`);
+  const view = FOCUS_VIEWS[options.view];
+  if ((await warehouse.relationKind("marts", view)) === undefined) throw new UsageError(`marts.${view} is not in the warehouse: run \`rbw run\` first.`);
+  const columns = await warehouse.query<{ column_name: string; column_type: string }>(`DESCRIBE marts.${view}`);
+  const select = columns
+    .map(({ column_name, column_type }) =>
+      options.format === "csv" && column_type.startsWith("TIMESTAMP")
+        ? `strftime(timezone('UTC', ${quoteIdent(column_name)}), '%Y-%m-%dT%H:%M:%SZ') AS ${quoteIdent(column_name)}`
+        : quoteIdent(column_name),
+    )
+    .join(", ");
+  const [year, month] = options.month.split("-").map(Number);
+  const first = `${options.month}-01`;
+  const next = `${month === 12 ? year + 1 : year}-${String(month === 12 ? 1 : month + 1).padStart(2, "0")}-01`;
+  const filters = [
+    `"BillingPeriodStart" >= TIMESTAMPTZ ${quoteText(`${first} 00:00:00+00`)}`,
+    `"BillingPeriodStart" < TIMESTAMPTZ ${quoteText(`${next} 00:00:00+00`)}`,
+    ...(options.customer ? [`${quoteIdent(CUSTOMER_COLUMN[options.view])} = ${quoteText(options.customer)}`] : []),
+  ];
+  const query = `SELECT ${select} FROM marts.${view} WHERE ${filters.join(" AND ")} ORDER BY "BillingAccountId", "ChargePeriodStart", "x_SourceLineId"`;
+  const path = resolve(options.out);
+  mkdirSync(dirname(path), { recursive: true });
+  const format = options.format === "parquet" ? "FORMAT parquet, COMPRESSION zstd" : "FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"'";
+  const rows = await warehouse.exec(`COPY (${query}) TO ${quoteText(path)} (${format})`);
+  return { view: `marts.${view}`, path, rows, columns: columns.length };
+}
