@@ -103,7 +103,9 @@ export function generateGcpExport(dataDir: string, options: GenerateOptions = DE
   const byExportDay = new Map<string, Json[]>();
   const add = (exportDay: Date, row: Json) => {
     const key = isoDay(exportDay);
-    byExportDay.set(key, [...(byExportDay.get(key) ?? []), row]);
+    const rows = byExportDay.get(key);
+    if (rows) rows.push(row);
+    else byExportDay.set(key, [row]);
   };
   const months = monthList(options.firstMonth, options.months);
 

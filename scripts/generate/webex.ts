@@ -108,7 +108,11 @@ export function generateWebexReports(dataDir: string, options: GenerateOptions =
     };
     const group = <K extends string>(key: (l: UserLine) => K) => {
       const groups = new Map<K, UserLine[]>();
-      for (const line of lines) groups.set(key(line), [...(groups.get(key(line)) ?? []), line]);
+      for (const line of lines) {
+        const group = groups.get(key(line));
+        if (group) group.push(line);
+        else groups.set(key(line), [line]);
+      }
       return [...groups.values()];
     };
     const partner = [PARTNER.name, PARTNER.orgId];

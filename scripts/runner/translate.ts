@@ -166,6 +166,34 @@ export function rewriteCalls(
   return out + sql.slice(last);
 }
 
+/** The argument of `text` when it is exactly one call `name(argument)`, parentheses balanced. */
+function soleCallArgument(text: string, name: string): string | undefined {
+  const trimmed = text.trim();
+  const open = new RegExp(`^${name}\\s*\\(`, "i").exec(trimmed);
+  if (!open || !trimmed.endsWith(")")) return undefined;
+  const inner = trimmed.slice(open[0].length, -1);
+  let depth = 0;
+  for (const ch of inner) {
+    if (ch === "(") depth++;
+    else if (ch === ")" && --depth < 0) return undefined;
+    else if (ch === "," && depth === 0) return undefined;
+  }
+  return depth === 0 ? inner : undefined;
+}
+
+/**
+ * BigQuery's `TO_HEX(SHA256(x))` (a hex digest) comes out as `LOWER(HEX(UNHEX(SHA256(x))))`, since
+ * BigQuery's SHA256 returns bytes and DuckDB's the lower-case hex digest already: keep DuckDB's.
+ */
+function hexDigests(sql: string): string {
+  return rewriteCalls(sql, "duckdb", ["LOWER"], (name, args) => {
+    const hex = args.length === 1 ? soleCallArgument(args[0], "HEX") : undefined;
+    const unhex = hex === undefined ? undefined : soleCallArgument(hex, "UNHEX");
+    const digest = unhex === undefined ? undefined : soleCallArgument(unhex, "SHA256");
+    return digest === undefined ? `${name}(${args.join(",")})` : `SHA256(${digest})`;
+  });
+}
+
 /** BigQuery DATE_ADD / DATE_SUB / DATE_TRUNC return DATE; DuckDB's date arithmetic returns TIMESTAMP. */
 function keepDateFunctionsDates(sql: string): string {
   return rewriteCalls(sql, "bigquery", ["DATE_ADD", "DATE_SUB", "DATE_TRUNC"], (name, args) => `DATE(${name}(${args.join(",")}))`);
@@ -411,7 +439,7 @@ export function translateBigQueryToDuckDb(sql: string): string[] {
     throw new TranslationError(`The SQL could not be translated to DuckDB: ${result.error ?? "unknown error"}`, sql);
   }
   const statements = result.sql
-    .map((s) => expandUtcPlaceholders(arrayAggregatesAsListFunctions(nullPropagatingConcat(fixDuckDbOutput(s)))))
+    .map((s) => expandUtcPlaceholders(arrayAggregatesAsListFunctions(nullPropagatingConcat(hexDigests(fixDuckDbOutput(s))))))
     .filter((s) => s.trim().length > 0);
   cache.set(sql, statements);
   return statements;

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +8,7 @@ import { SourceFormatError } from "../../scripts/land/readers.ts";
 import { runPipeline } from "../../scripts/pipeline.ts";
 import { FakeWebexApi } from "../helpers/fake-webex-api.ts";
 import { REPO_ROOT } from "../helpers/project.ts";
+import { rbwAsync as rbw } from "../helpers/rbw-cli.ts";
 
 const FIXTURE = join(REPO_ROOT, "tests/fixtures/webex-golden");
 const expected = JSON.parse(readFileSync(join(FIXTURE, "expected.json"), "utf8")) as {
@@ -273,19 +273,6 @@ describe("Webex pricing rules and bad input", () => {
     rmSync(join(data, "webex", `${id}.csv`));
   });
 });
-
-/** Runs the CLI in a child process without blocking this process's event loop (the fake API answers from here). */
-function rbw(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, "scripts/bin/rbw.js"), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe("rbw land webex --from-api", () => {
   const TOKEN = "ZmFrZS13ZWJleC1wYXJ0bmVyLWFkbWluLXRva2Vu_cli_0123456789";

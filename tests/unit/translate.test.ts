@@ -58,6 +58,11 @@ describe("BigQuery -> DuckDB rewrite layer", () => {
     expect(translateQuery("SELECT CONCAT('x(,)', NULL) FROM t")).toBe("SELECT ('x(,)' || NULL) FROM t");
   });
 
+  it("keeps DuckDB's own lower-case hex digest for TO_HEX(SHA256(x)), and other hex calls as they are", () => {
+    expect(translateQuery("SELECT TO_HEX(SHA256(CONCAT(a, '|', b))) AS h FROM t")).toBe("SELECT SHA256(a || '|' || b) AS h FROM t");
+    expect(translateQuery("SELECT TO_HEX(SHA256(a)), TO_HEX(b) FROM t")).toBe("SELECT SHA256(a), LOWER(HEX(b)) FROM t");
+  });
+
   it("turns aggregates over UNNEST of a repeated field into DuckDB list functions", () => {
     expect(translateQuery("SELECT IFNULL((SELECT SUM(c.amount) FROM UNNEST(credits) AS c WHERE c.type = 'RESELLER_MARGIN'), 0) FROM t")).toBe(
       "SELECT COALESCE(list_sum(list_transform(list_filter(credits, c -> c.type = 'RESELLER_MARGIN'), c -> c.amount)), 0) FROM t",
