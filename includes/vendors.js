@@ -15,7 +15,9 @@
 // prices them): the fact's amounts are then not compared with a vendor invoice total.
 const VENDORS = [
   { id: "gcp", source_system: "gcp_channel", provider_name: "Google Cloud", delivery: "append", assertions: ["gcp/gcp_rows_complete"] },
+  { id: "gabia", source_system: "gabia", provider_name: "Gabia", delivery: "replace_period", assertions: ["gabia/gabia_user_bills_complete"] },
   { id: "webex", source_system: "webex_wholesale", provider_name: "Webex", delivery: "replace_period", invoices_amounts: false, assertions: ["webex/webex_lines_priced"] },
+  { id: "aws", source_system: "aws_marketplace", provider_name: "AWS Marketplace", delivery: "latest_version", assertions: ["aws_marketplace/aws_billing_events_readable"] },
 ];
 
 const DELIVERIES = ["append", "replace_period", "latest_version"];

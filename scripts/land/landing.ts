@@ -94,7 +94,8 @@ const BATCH_ROWS = 50_000;
 /**
  * Lands a vendor's files into `raw.<table>` (one format reader per file, one committer): valid rows into the raw table with their lineage, unreadable rows
  * into `raw.quarantine` with the reason, and one manifest row per file, committed together. A file
- * whose checksum is already in the manifest is skipped, so re-landing adds nothing. A file that cannot
+ * whose checksum is already in the manifest is skipped, so re-landing adds nothing; a file of a table
+ * with `appendOnlyFiles` that grew lands only its new records. A file that cannot
  * be read at all stops the landing after everything before it has been committed.
  */
 export async function landFiles(warehouse: DuckDbWarehouse, vendor: VendorModule, spec: RawTableSpec, files: string[], context: LandingContext): Promise<FileLandingResult[]> {
@@ -111,6 +112,7 @@ export async function landFiles(warehouse: DuckDbWarehouse, vendor: VendorModule
     .where("source_object", "=", target.table)
     .execute();
   const seen = new Set(manifest.map((m) => m.checksum));
+  const landedThrough = spec.appendOnlyFiles ? await linesLandedPerFile(warehouse, target) : new Map<string, number>();
   const results: FileLandingResult[] = [];
   const report = (result: FileLandingResult) => {
     results.push(result);
@@ -143,15 +145,16 @@ export async function landFiles(warehouse: DuckDbWarehouse, vendor: VendorModule
       const isNew = !seen.has(checksum);
       seen.add(checksum);
       const stagingFile = join(stagingDir, `${index}-${basename(file)}.ndjson`);
+      const afterLine = landedThrough.get(path) ?? 0;
       const early =
-        isNew && inParallel(file)
+        isNew && afterLine === 0 && inParallel(file)
           ? stagePool()?.stage({ vendorId: vendor.id, table: spec.table, fields: target.fields, file, path, checksum, runId: context.runId, stagingFile })
           : undefined;
       early?.catch(() => undefined);
-      plan.push({ file, path, checksum, isNew, stagingFile, early });
+      plan.push({ file, path, checksum, isNew, stagingFile, early, afterLine });
     }
     // Second pass, in file order: commit batches; a file that cannot be read stops here.
-    for (const { file, path, checksum, isNew, stagingFile, early } of plan) {
+    for (const { file, path, checksum, isNew, stagingFile, early, afterLine } of plan) {
       if (!isNew) {
         await committing;
         report({ file: path, status: "already landed", rowsLanded: 0, rowsQuarantined: 0, checksum });
@@ -163,7 +166,7 @@ export async function landFiles(warehouse: DuckDbWarehouse, vendor: VendorModule
       } else {
         // A reader on the main thread may read through DuckDB (Parquet): the previous batch commits first.
         await committing;
-        staged = await stageRecords(target, spec.reader(file, { warehouse, requiredFields: required }), file, path, checksum, context, stagingFile);
+        staged = await stageRecords(target, spec.reader(file, { warehouse, requiredFields: required }), file, path, checksum, context, stagingFile, afterLine);
       }
       batch.push(staged);
       batchRows += staged.rowsLanded;
@@ -184,6 +187,19 @@ export async function landFiles(warehouse: DuckDbWarehouse, vendor: VendorModule
     rmSync(stagingDir, { recursive: true, force: true });
   }
   return results;
+}
+
+/** For files that only grow: the last line of each file landed or quarantined so far. */
+async function linesLandedPerFile(warehouse: DuckDbWarehouse, target: LandingTarget): Promise<Map<string, number>> {
+  const rows = await warehouse.query<{ file: string; line: string }>(
+    `SELECT file, MAX(line)::VARCHAR AS line FROM (
+       SELECT _source_file AS file, _source_line AS line FROM ${qualified("raw", target.table)}
+       UNION ALL
+       SELECT file_path, row_number FROM raw.quarantine WHERE source_system = $1 AND source_object = $2
+     ) GROUP BY file`,
+    [target.sourceSystem, target.table],
+  );
+  return new Map(rows.map((r) => [r.file, Number(r.line)]));
 }
 
 async function recordFile(

@@ -48,6 +48,7 @@ export interface StagedFile {
 /**
  * Validates a file's records against the source schema and the vendor's rules and writes the good ones,
  * with their lineage, to a staging file; bad ones are kept for the quarantine with their line and reason.
+ * Records starting on or before `afterLine` were landed from an earlier version of the file and are skipped.
  */
 export async function stageRecords(
   target: LandingTarget,
@@ -57,6 +58,7 @@ export async function stageRecords(
   checksum: string,
   context: StagingContext,
   stagingFile: string,
+  afterLine = 0,
 ): Promise<StagedFile> {
   const validator = recordValidator(target.fields);
   const known = new Set(target.fields.map((f) => f.name));
@@ -78,6 +80,7 @@ export async function stageRecords(
     for await (const batch of reader.read(file, path)) {
       for (const source of batch) {
         lastLine = source.line;
+        if (source.line <= afterLine) continue;
         if (!source.record) {
           quarantine(source, source.problem?.field ?? null, source.problem?.reason ?? "the record cannot be read");
           continue;

@@ -194,6 +194,23 @@ function hexDigests(sql: string): string {
   });
 }
 
+const JSON_SCALAR = "RBW_JSON_SCALAR";
+
+/**
+ * BigQuery's JSON_VALUE / JSON_EXTRACT_SCALAR return a scalar as text and NULL for an object or an array;
+ * DuckDB's `->>` returns any value as text and `->` returns JSON: both go through one placeholder.
+ */
+function jsonScalarsBeforeTranspile(sql: string): string {
+  return rewriteCalls(sql, "bigquery", ["JSON_VALUE", "JSON_EXTRACT_SCALAR"], (_name, args) => `${JSON_SCALAR}(${args.join(",")})`);
+}
+
+function expandJsonScalars(sql: string): string {
+  return rewriteCalls(sql, "duckdb", [JSON_SCALAR], (_name, args) => {
+    const [json, path = "'$'"] = args.map((a) => a.trim());
+    return `CASE WHEN json_type(${json}, ${path}) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(${json}, ${path}) END`;
+  });
+}
+
 /** BigQuery DATE_ADD / DATE_SUB / DATE_TRUNC return DATE; DuckDB's date arithmetic returns TIMESTAMP. */
 function keepDateFunctionsDates(sql: string): string {
   return rewriteCalls(sql, "bigquery", ["DATE_ADD", "DATE_SUB", "DATE_TRUNC"], (name, args) => `DATE(${name}(${args.join(",")}))`);
@@ -421,6 +438,9 @@ export function fixDuckDbOutput(sql: string): string {
     code
       .replace(/(?<![.\w])(BIGNUMERIC|BIGDECIMAL)\b/gi, EXACT_DECIMAL)
       .replace(/(?<![.\w])DECIMAL\b(?!\s*\()/g, EXACT_DECIMAL)
+      // The transpiler writes NUMERIC inside ROUND as DuckDB's default DECIMAL(18, 3); BigQuery has no
+      // parameterised NUMERIC here (refused above), so every DECIMAL(18, 3) is that default.
+      .replace(/(?<![.\w])DECIMAL\s*\(\s*18\s*,\s*3\s*\)/g, EXACT_DECIMAL)
       .replace(/\bREGEXP_FULL_MATCH\s*\(/g, "REGEXP_MATCHES("),
   );
 }
@@ -433,13 +453,13 @@ export function translateBigQueryToDuckDb(sql: string): string[] {
   if (cached) return cached;
   if (!sql.trim()) return [];
   refuseParameterisedNumeric(sql);
-  const renamed = keepDateFunctionsDates(explicitUtcBeforeTranspile(rewriteBacktickNames(sql)));
+  const renamed = jsonScalarsBeforeTranspile(keepDateFunctionsDates(explicitUtcBeforeTranspile(rewriteBacktickNames(sql))));
   const result = transpile(renamed, Dialect.BigQuery, Dialect.DuckDB);
   if (!result.success || !result.sql) {
     throw new TranslationError(`The SQL could not be translated to DuckDB: ${result.error ?? "unknown error"}`, sql);
   }
   const statements = result.sql
-    .map((s) => expandUtcPlaceholders(arrayAggregatesAsListFunctions(nullPropagatingConcat(hexDigests(fixDuckDbOutput(s))))))
+    .map((s) => expandJsonScalars(expandUtcPlaceholders(arrayAggregatesAsListFunctions(nullPropagatingConcat(hexDigests(fixDuckDbOutput(s)))))))
     .filter((s) => s.trim().length > 0);
   cache.set(sql, statements);
   return statements;

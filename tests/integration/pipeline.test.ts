@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
 import { DEFAULT_GENERATE_OPTIONS } from "../../scripts/generate/options.ts";
 import { generateSampleData } from "../../scripts/generate/sample-data.ts";
+import { gcpVendor } from "../../scripts/land/gcp.ts";
 import { GCP_EXPORT_DIR } from "../../scripts/land/gcp.ts";
 import { quoteJsonNumbers, toNumericText } from "../../scripts/land/record-validator.ts";
 import { runPipeline } from "../../scripts/pipeline.ts";
@@ -58,7 +59,8 @@ describe("the Google pipeline on DuckDB", () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "rbw-pipeline-"));
     parked = mkdtempSync(join(tmpdir(), "rbw-parked-"));
-    generateSampleData(dataDir, DEFAULT_GENERATE_OPTIONS);
+    // Google's sample data only: this file is about the Google source (each vendor has its own tests).
+    generateSampleData(dataDir, DEFAULT_GENERATE_OPTIONS, [gcpVendor]);
     exportDir = join(dataDir, GCP_EXPORT_DIR);
     warehouse = await DuckDbWarehouse.open(":memory:");
   });

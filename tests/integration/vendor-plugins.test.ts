@@ -154,8 +154,11 @@ describe.each(["replace_period", "latest_version"] as const)("a test-only vendor
     ]);
     const providers = await warehouse.query("SELECT provider_name, source_system, delivery FROM core.dim_provider ORDER BY 1");
     expect(providers).toEqual([
+      { provider_name: "AWS Marketplace", source_system: "aws_marketplace", delivery: "latest_version" },
       { provider_name: "Acme Cloud", source_system: "acme_cloud", delivery },
+      { provider_name: "Gabia", source_system: "gabia", delivery: "replace_period" },
       { provider_name: "Google Cloud", source_system: "gcp_channel", delivery: "append" },
+      { provider_name: "Webex", source_system: "webex_wholesale", delivery: "replace_period" },
     ]);
   });
 

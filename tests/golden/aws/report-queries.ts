@@ -250,6 +250,9 @@ export function translateAthenaToDuckDb(athena: string): string {
     if (args.length !== 2) throw new Error(`truncate with ${args.length} arguments`);
     return `CAST(trunc(CAST(round(${args[0].trim()}, 6) AS DECIMAL(38,6)), ${args[1].trim()}) AS DECIMAL(38,6))`;
   });
+  // Trino's concat is NULL when an argument is NULL (as its || operator); DuckDB's concat skips NULLs,
+  // so a disbursed row without a due date would read 'Net  days' instead of AWS's NULL payment terms.
+  sql = rewriteCalls(sql, "concat", (args) => `(${args.map((a) => `(${a.trim()})`).join(" || ")})`);
   // VERSION is a keyword in DuckDB's parser, so it cannot be a bare column alias (Trino accepts it).
   sql = replaceCounted(sql, /\)\s+version,/g, ") AS version,", 1, "bare alias version");
   return sql;
