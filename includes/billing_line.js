@@ -8,7 +8,7 @@
 const CONTRACT = require("./billing_line_contract.json");
 
 const TYPES = ["STRING", "TIMESTAMP", "DATE", "NUMERIC", "INT64", "BOOL"];
-for (const c of [...CONTRACT.billing_line, ...CONTRACT.invoice_totals]) {
+for (const c of [...CONTRACT.billing_line, ...CONTRACT.invoice_totals, ...CONTRACT.account_versions]) {
   if (!TYPES.includes(c.type)) throw new Error(`includes/billing_line_contract.json: ${c.name} has type ${c.type}`);
 }
 
@@ -19,6 +19,9 @@ const FACT_COLUMNS = CONTRACT.billing_line;
 const LINE_MODEL_COLUMNS = FACT_COLUMNS.filter((c) => !c.fact_only);
 
 const INVOICE_TOTAL_COLUMNS = CONTRACT.invoice_totals;
+
+/** The columns of a vendor's int_<vendor>__account_versions (versions of its accounts, for core.dim_account). */
+const ACCOUNT_VERSION_COLUMNS = CONTRACT.account_versions;
 
 const describe = (columns) => Object.fromEntries(columns.map((c) => [c.name, c.description]));
 
@@ -45,18 +48,31 @@ function factSelectList(stamped) {
   return FACT_COLUMNS.map((c) => (c.name in stamped ? `${stamped[c.name]} AS ${c.name}` : c.name)).join(",\n    ");
 }
 
+/** Column documentation for a vendor's int_<vendor>__account_versions config { columns }. */
+function accountVersionColumnDescriptions() {
+  return describe(ACCOUNT_VERSION_COLUMNS);
+}
+
 /** The invoice-totals contract's columns in order, as a select list. */
 function invoiceTotalSelectList() {
   return INVOICE_TOTAL_COLUMNS.map((c) => c.name).join(",\n    ");
+}
+
+/** The account-versions contract's columns in order, as a select list. */
+function accountVersionSelectList() {
+  return ACCOUNT_VERSION_COLUMNS.map((c) => c.name).join(",\n    ");
 }
 
 module.exports = {
   FACT_COLUMNS,
   LINE_MODEL_COLUMNS,
   INVOICE_TOTAL_COLUMNS,
+  ACCOUNT_VERSION_COLUMNS,
   factColumnDescriptions,
   lineModelColumnDescriptions,
   invoiceTotalColumnDescriptions,
+  accountVersionColumnDescriptions,
   factSelectList,
   invoiceTotalSelectList,
+  accountVersionSelectList,
 };

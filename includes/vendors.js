@@ -11,13 +11,15 @@
 //   latest_version  records are corrected in place (bi-temporal feeds): the line with the newest export_time
 //                   for a source_line_id wins, and lines the vendor deleted leave the fact.
 // `assertions` are the vendor's own checks under assertions/ (paths without .sqlx).
+// `account_versions: true` for a vendor that delivers its accounts' history: its int_<id>__account_versions
+// (the account_versions contract) makes those accounts slowly changing (type 2) in core.dim_account.
 // `invoices_amounts` is false for a vendor that states quantities only (Webex: the reseller's price book
 // prices them): the fact's amounts are then not compared with a vendor invoice total.
 const VENDORS = [
   { id: "gcp", source_system: "gcp_channel", provider_name: "Google Cloud", delivery: "append", assertions: ["gcp/gcp_rows_complete"] },
   { id: "gabia", source_system: "gabia", provider_name: "Gabia", delivery: "replace_period", assertions: ["gabia/gabia_user_bills_complete"] },
   { id: "webex", source_system: "webex_wholesale", provider_name: "Webex", delivery: "replace_period", invoices_amounts: false, assertions: ["webex/webex_lines_priced"] },
-  { id: "aws", source_system: "aws_marketplace", provider_name: "AWS Marketplace", delivery: "latest_version", assertions: ["aws_marketplace/aws_billing_events_readable"] },
+  { id: "aws", source_system: "aws_marketplace", provider_name: "AWS Marketplace", delivery: "latest_version", account_versions: true, assertions: ["aws_marketplace/aws_billing_events_readable"] },
 ];
 
 const DELIVERIES = ["append", "replace_period", "latest_version"];
@@ -29,5 +31,6 @@ for (const vendor of VENDORS) {
 
 const billingLinesModel = (vendor) => `int_${vendor.id}__billing_lines`;
 const invoiceTotalsModel = (vendor) => `int_${vendor.id}__invoice_totals`;
+const accountVersionsModel = (vendor) => `int_${vendor.id}__account_versions`;
 
-module.exports = { VENDORS, DELIVERIES, billingLinesModel, invoiceTotalsModel };
+module.exports = { VENDORS, DELIVERIES, billingLinesModel, invoiceTotalsModel, accountVersionsModel };

@@ -99,6 +99,22 @@ describe("AWS Marketplace lines in the fact, the margin and the reconciliation",
     expect(await warehouse.query(`SELECT * FROM intermediate.int_aws__billing_lines WHERE margin != customer_billed_cost - billed_cost`)).toEqual([]);
   });
 
+  it("keeps AWS accounts as slowly changing versions in dim_account: Hanbit's move from Seoul to Busan is two versions", async () => {
+    const versions = await warehouse.query(
+      `SELECT account_id, account_role, account_name, country_code, valid_from::VARCHAR AS valid_from, valid_to::VARCHAR AS valid_to, is_current,
+              (account_attributes->>'$.mailing_address_id') AS mailing_address_id
+       FROM core.dim_account WHERE provider_name = 'AWS Marketplace' AND account_id IN ('012345678901', '777788889999') ORDER BY account_id, valid_from`,
+    );
+    expect(versions).toEqual([
+      { account_id: "012345678901", account_role: "sub_account", account_name: "한빛리테일 주식회사", country_code: "KR", valid_from: "1970-01-01 00:00:00+00", valid_to: "2024-02-15 03:00:00+00", is_current: false, mailing_address_id: "adrHaNbItSeOuL4Mn7Bv0Cx3Za6Sd9Fg2Hj5Kl8Q" },
+      { account_id: "012345678901", account_role: "sub_account", account_name: "한빛리테일 주식회사", country_code: "KR", valid_from: "2024-02-15 03:00:00+00", valid_to: "2999-01-01 00:00:00+00", is_current: true, mailing_address_id: "adrHaNbItBuSaN1Qa4Ws7Ed0Rf3Tg6Yh9Uj2Ik5O" },
+      { account_id: "777788889999", account_role: "payer", account_name: "Paulo Cloud Partners, Inc.", country_code: "US", valid_from: "1970-01-01 00:00:00+00", valid_to: "2999-01-01 00:00:00+00", is_current: true, mailing_address_id: "adrPauLo8Kf2Wq9Zr4Tx7Vb1Nm5Hj3Gd6Sa0Pe2Lc" },
+    ]);
+    // The manufacturer of the CPPO resale is known from the account feed only.
+    const [jane] = await warehouse.query(`SELECT account_role, account_name FROM core.dim_account WHERE account_id = '111122223333'`);
+    expect(jane).toEqual({ account_role: "account", account_name: "Jane Analytics LLC" });
+  });
+
   it("has the contract's columns and types on DuckDB too", async () => {
     const columns = await warehouse.query<{ name: string; type: string }>(
       "SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_schema = 'intermediate' AND table_name = 'int_aws__billing_lines' ORDER BY ordinal_position",
