@@ -3,8 +3,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
 import { runPipeline } from "../../scripts/pipeline.ts";
-import { createDeclaredRawTables, dataWithAws, projectWithAws, VENDORS_WITH_AWS } from "../helpers/aws-project.ts";
+import { dataWithAws } from "../helpers/aws-project.ts";
 import { awsReports, canonical, decimal, type TextRow } from "./aws/compare.ts";
+import { REPO_ROOT } from "../helpers/project.ts";
 
 // The warehouse's marts.aws_billed_revenue and marts.aws_collections_disbursements against AWS's own report
 // queries (reference appendices A and B, translated to DuckDB in ./aws/report-queries.ts) over the same
@@ -12,24 +13,20 @@ import { awsReports, canonical, decimal, type TextRow } from "./aws/compare.ts";
 // records were appended, one of them a bi-temporal correction.
 
 describe("the AWS marts reproduce AWS's billed revenue and collections & disbursements reports", () => {
-  let project: ReturnType<typeof projectWithAws>;
   let data: ReturnType<typeof dataWithAws>;
   let warehouse: DuckDbWarehouse;
-  const run = () => runPipeline(warehouse, { projectDir: project.dir, dataDir: data.dir, vendors: VENDORS_WITH_AWS });
+  const run = () => runPipeline(warehouse, { projectDir: REPO_ROOT, dataDir: data.dir });
   const mart = (name: string) => warehouse.query<TextRow>(`SELECT COLUMNS(*)::VARCHAR FROM marts.${name}`);
   const billedRow = async (invoiceId: string) => (await mart("aws_billed_revenue")).filter((r) => r.invoice_id === invoiceId);
 
   beforeAll(async () => {
-    project = projectWithAws();
     data = dataWithAws({ c1: ["737399998888"] });
     warehouse = await DuckDbWarehouse.open(":memory:");
-    await createDeclaredRawTables(warehouse, project.dir);
     const result = await run();
     expect(result.run.results.filter((r) => r.status !== "success").map((r) => r.name)).toEqual([]);
   }, 240_000);
   afterAll(async () => {
     await warehouse.close();
-    project.cleanup();
     data.cleanup();
   });
 

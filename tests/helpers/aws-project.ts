@@ -1,36 +1,9 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadSourceSchemas } from "../../scripts/contracts/source-schema.ts";
-import type { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
-import { awsMarketplaceVendor } from "../../scripts/land/aws-marketplace.ts";
-import { ensureLandingTables, rawTableDdl } from "../../scripts/land/landing.ts";
-import type { VendorModule } from "../../scripts/land/vendor-module.ts";
-import { VENDORS } from "../../scripts/land/vendors.ts";
 import { REPO_ROOT } from "./project.ts";
 
 export const AWS_GOLDEN = join(REPO_ROOT, "tests/fixtures/aws-golden");
-
-/** The line the AWS Marketplace plug-in adds to includes/vendors.js. */
-export const AWS_VENDOR_LINE = `{ id: "aws", source_system: "aws_marketplace", provider_name: "AWS Marketplace", delivery: "latest_version", assertions: ["aws_marketplace/aws_billing_events_readable"] },`;
-
-/** The vendor list of the TypeScript side with AWS Marketplace added (as scripts/land/vendors.ts will have it). */
-export const VENDORS_WITH_AWS: VendorModule[] = VENDORS.some((v) => v.id === "aws") ? VENDORS : [...VENDORS, awsMarketplaceVendor as VendorModule];
-
-/** A copy of this Dataform project with AWS Marketplace in includes/vendors.js (unless it is there already). */
-export function projectWithAws(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), "rbw-aws-project-"));
-  for (const entry of ["definitions", "includes", "assertions", "dataform.json", "package.json"]) cpSync(join(REPO_ROOT, entry), join(dir, entry), { recursive: true });
-  cpSync(join(REPO_ROOT, "node_modules/@dataform/core"), join(dir, "node_modules/@dataform/core"), { recursive: true });
-  const vendorsFile = join(dir, "includes/vendors.js");
-  const vendors = readFileSync(vendorsFile, "utf8");
-  if (!/id: "aws"/.test(vendors)) {
-    const withAws = vendors.replace(/(const VENDORS = \[\n(?: {2}\{.*\},\n)*)/, `$1  ${AWS_VENDOR_LINE}\n`);
-    if (withAws === vendors) throw new Error("includes/vendors.js no longer starts its list with `const VENDORS = [`");
-    writeFileSync(vendorsFile, withAws);
-  }
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 /**
  * A data folder with an AWS delivery (the golden fixture by default) and a config/ whose customers claim
@@ -57,16 +30,4 @@ export function dataWithAws(aws: Record<string, string[]>, feeds = join(AWS_GOLD
   }
   writeFileSync(ratesFile, JSON.stringify(rates, null, 2));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/**
- * Creates every raw table the project declares a schema for, empty, as landing does for a vendor with no
- * files yet: models of a vendor whose data a test does not deliver then read an empty table.
- */
-export async function createDeclaredRawTables(warehouse: DuckDbWarehouse, projectDir: string): Promise<void> {
-  await ensureLandingTables(warehouse);
-  for (const schema of loadSourceSchemas(projectDir).values()) {
-    if (schema.table.startsWith("ref_")) continue;
-    await warehouse.exec(rawTableDdl(schema.table, schema.fields));
-  }
 }

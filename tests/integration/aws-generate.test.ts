@@ -9,24 +9,20 @@ import { awsMarketplaceVendor } from "../../scripts/land/aws-marketplace.ts";
 import type { VendorModule } from "../../scripts/land/vendor-module.ts";
 import { runPipeline } from "../../scripts/pipeline.ts";
 import { awsReports, canonical, type TextRow } from "../golden/aws/compare.ts";
-import { createDeclaredRawTables, projectWithAws, VENDORS_WITH_AWS } from "../helpers/aws-project.ts";
+import { REPO_ROOT } from "../helpers/project.ts";
 
 // `rbw generate`'s AWS Marketplace feeds for the sample reseller, run through the whole warehouse.
 describe("AWS Marketplace sample data", () => {
-  let project: ReturnType<typeof projectWithAws>;
   let dataDir: string;
   let warehouse: DuckDbWarehouse;
 
   beforeAll(async () => {
-    project = projectWithAws();
     dataDir = mkdtempSync(join(tmpdir(), "rbw-aws-sample-"));
     generateSampleData(dataDir, DEFAULT_GENERATE_OPTIONS, [awsMarketplaceVendor as VendorModule]);
     warehouse = await DuckDbWarehouse.open(":memory:");
-    await createDeclaredRawTables(warehouse, project.dir);
   });
   afterAll(async () => {
     await warehouse.close();
-    project.cleanup();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -45,7 +41,7 @@ describe("AWS Marketplace sample data", () => {
   });
 
   it("lands without quarantine and shows the reseller's own product and the CPPO resale in USD and EUR, margins by the margin rule", async () => {
-    const result = await runPipeline(warehouse, { projectDir: project.dir, dataDir, vendors: VENDORS_WITH_AWS });
+    const result = await runPipeline(warehouse, { projectDir: REPO_ROOT, dataDir });
     expect(result.run.results.filter((r) => r.status !== "success").map((r) => r.name)).toEqual([]);
     expect(result.land.rowsQuarantined).toBe(0);
     const margin = await warehouse.query(`

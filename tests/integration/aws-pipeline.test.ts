@@ -7,35 +7,32 @@ import { loadSourceSchemas } from "../../scripts/contracts/source-schema.ts";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
 import { runPipeline } from "../../scripts/pipeline.ts";
 import { compileProject } from "../../scripts/runner/compiled-graph.ts";
-import { createDeclaredRawTables, dataWithAws, projectWithAws, VENDORS_WITH_AWS } from "../helpers/aws-project.ts";
+import { dataWithAws } from "../helpers/aws-project.ts";
+import { REPO_ROOT } from "../helpers/project.ts";
 
 // AWS Marketplace as a vendor plug-in: the golden delivery (tests/fixtures/aws-golden) run through the
-// fact, margin_monthly and the reconciliation on a copy of the project with AWS in includes/vendors.js.
+// fact, margin_monthly and the reconciliation.
 // Customers: c1 claims Arnav's payer account, c2 Müller's; Hanbit is claimed by nobody.
 const LINE_MODEL = contract.billing_line.filter((c) => !("fact_only" in c));
 const DUCKDB_TYPE: Record<string, string> = { STRING: "VARCHAR", NUMERIC: "DECIMAL(38,9)", TIMESTAMP: "TIMESTAMP WITH TIME ZONE", DATE: "DATE", INT64: "BIGINT", BOOL: "BOOLEAN" };
 
 describe("AWS Marketplace lines in the fact, the margin and the reconciliation", () => {
-  let project: ReturnType<typeof projectWithAws>;
   let data: ReturnType<typeof dataWithAws>;
   let warehouse: DuckDbWarehouse;
-  const run = () => runPipeline(warehouse, { projectDir: project.dir, dataDir: data.dir, vendors: VENDORS_WITH_AWS });
+  const run = () => runPipeline(warehouse, { projectDir: REPO_ROOT, dataDir: data.dir });
 
   beforeAll(async () => {
-    project = projectWithAws();
     data = dataWithAws({ c1: ["737399998888"], c2: ["004455667788"] });
     warehouse = await DuckDbWarehouse.open(":memory:");
-    await createDeclaredRawTables(warehouse, project.dir);
   });
   afterAll(async () => {
     await warehouse.close();
-    project.cleanup();
     data.cleanup();
   });
 
   it("type-checks as BigQuery SQL (ZetaSQL) with the line model's columns and types as the contract says", async () => {
-    const graph = await compileProject({ projectDir: project.dir });
-    const result = await checkGraph(graph, loadSourceSchemas(project.dir));
+    const graph = await compileProject({ projectDir: REPO_ROOT });
+    const result = await checkGraph(graph, loadSourceSchemas(REPO_ROOT));
     expect(result.errors).toEqual([]);
     const columns = result.outputColumns["intermediate.int_aws__billing_lines"];
     expect(columns.map((c) => [c.name, c.type])).toEqual(LINE_MODEL.map((c) => [c.name, c.type]));

@@ -5,16 +5,13 @@ import contract from "../../includes/billing_line_contract.json" with { type: "j
 import { checkGraph } from "../../scripts/check/zetasql-check.ts";
 import { loadSourceSchemas } from "../../scripts/contracts/source-schema.ts";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
-import { gabiaVendor } from "../../scripts/land/gabia.ts";
-import { VENDORS } from "../../scripts/land/vendors.ts";
 import { runPipeline } from "../../scripts/pipeline.ts";
 import { compileProject } from "../../scripts/runner/compiled-graph.ts";
-import { dataWithGabia, projectWithGabia } from "../helpers/gabia-project.ts";
+import { dataWithGabia } from "../helpers/gabia-project.ts";
 import { REPO_ROOT } from "../helpers/project.ts";
 
 /**
- * Gabia g-Cloud through the whole warehouse, on a copy of this project with Gabia added to the vendor
- * list: the golden October bill (tests/fixtures/gabia-golden, hand-computed in expected-rating.json) rated
+ * Gabia g-Cloud through the whole warehouse: the golden October bill (tests/fixtures/gabia-golden, hand-computed in expected-rating.json) rated
  * line by line, the fact, the margin mart and the reconciliation; a provisional bill replaced by the final.
  */
 
@@ -44,13 +41,11 @@ const expected: ExpectedRating[] = JSON.parse(readFileSync(join(GOLDEN, "expecte
 /** DuckDB's DECIMAL text without the trailing zeros of its 9 decimals ("8790.000000000" -> "8790", "1.50" -> "1.5"). */
 const plain = (value: string | null): string | null => (value === null ? null : value.includes(".") ? value.replace(/0+$/, "").replace(/\.$/, "") : value);
 
-const vendors = [...VENDORS.filter((v) => v.id !== "gabia"), gabiaVendor];
 
 describe("Gabia g-Cloud through the warehouse", () => {
-  let project: ReturnType<typeof projectWithGabia>;
   let data: ReturnType<typeof dataWithGabia>;
   let warehouse: DuckDbWarehouse;
-  const run = () => runPipeline(warehouse, { projectDir: project.dir, dataDir: data.dir, vendors });
+  const run = () => runPipeline(warehouse, { projectDir: REPO_ROOT, dataDir: data.dir });
   const ratingCheck = async () =>
     (
       await warehouse.query<{ billing_period: string; user_id: string; resource_kind: string; resource_id: string; gabia_charge: string; supply_amount: string | null; list_amount: string | null; rule: string; difference: string | null }>(
@@ -75,22 +70,20 @@ describe("Gabia g-Cloud through the warehouse", () => {
     ).map((r) => ({ ...r, vendor_total: plain(r.vendor_total), warehouse_total: plain(r.warehouse_total) }));
 
   beforeAll(async () => {
-    project = projectWithGabia();
     data = dataWithGabia({ withFinal: false });
     cpSync(join(GOLDEN, "provisional/gabia"), join(data.dir, "gabia"), { recursive: true });
     warehouse = await DuckDbWarehouse.open(":memory:");
   });
   afterAll(async () => {
     await warehouse?.close();
-    project?.cleanup();
     data?.cleanup();
   });
 
   it("type-checks as BigQuery SQL (ZetaSQL), the line model with the contract's columns and types", async () => {
-    const graph = await compileProject({ projectDir: project.dir });
-    const result = await checkGraph(graph, loadSourceSchemas(project.dir));
+    const graph = await compileProject({ projectDir: REPO_ROOT });
+    const result = await checkGraph(graph, loadSourceSchemas(REPO_ROOT));
     // Every model Gabia adds or flows into; other vendors' own folders are checked by their own tests.
-    const otherVendors = readdirSync(join(project.dir, "definitions/intermediate")).filter((folder) => folder !== "gabia");
+    const otherVendors = readdirSync(join(REPO_ROOT, "definitions/intermediate")).filter((folder) => folder !== "gabia");
     const otherVendor = new RegExp(`^(definitions/[a-z]+|assertions)/(${otherVendors.join("|")})/`);
     expect(result.errors.filter((e) => !otherVendor.test(e.fileName ?? ""))).toEqual([]);
     const columns = result.outputColumns["intermediate.int_gabia__billing_lines"];

@@ -3,10 +3,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GabiaPartnerBillSchema, GabiaUserBillSchema } from "../../scripts/clients/gabia.ts";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
-import { gabiaVendor } from "../../scripts/land/gabia.ts";
-import { VENDORS } from "../../scripts/land/vendors.ts";
 import { runPipeline } from "../../scripts/pipeline.ts";
-import { dataWithGabia, projectWithGabia } from "../helpers/gabia-project.ts";
+import { dataWithGabia } from "../helpers/gabia-project.ts";
+import { REPO_ROOT } from "../helpers/project.ts";
 
 /**
  * The readings of Gabia's guide where it is silent or ambiguous, each on a line of a December 2026 bill
@@ -72,13 +71,11 @@ const partner = {
 };
 
 describe("Gabia rating rules where the guide leaves a reading to choose", () => {
-  let project: ReturnType<typeof projectWithGabia>;
   let data: ReturnType<typeof dataWithGabia>;
   let warehouse: DuckDbWarehouse;
   let check: Record<string, Record<string, string | null>>;
 
   beforeAll(async () => {
-    project = projectWithGabia();
     data = dataWithGabia({ withFinal: false });
     const folder = join(data.dir, "gabia/bills", MONTH);
     mkdirSync(join(folder, "users"), { recursive: true });
@@ -86,7 +83,7 @@ describe("Gabia rating rules where the guide leaves a reading to choose", () => 
     writeFileSync(join(folder, "users/edge_lab.json"), JSON.stringify(GabiaUserBillSchema.parse(user), null, 2));
     writeFileSync(join(folder, "fetched.json"), JSON.stringify({ month: MONTH, provisional: false, fetched_at: "2027-01-01T00:30:00.000Z", endpoint: `/v1/bills/${MONTH}` }));
     warehouse = await DuckDbWarehouse.open(":memory:");
-    const result = await runPipeline(warehouse, { projectDir: project.dir, dataDir: data.dir, vendors: [...VENDORS.filter((v) => v.id !== "gabia"), gabiaVendor] });
+    const result = await runPipeline(warehouse, { projectDir: REPO_ROOT, dataDir: data.dir });
     expect(result.run.results.filter((r) => r.status !== "success")).toEqual([]);
     const rows = await warehouse.query<Record<string, string | null>>(
       `SELECT resource_kind || '/' || resource_id AS line, rule,
@@ -99,7 +96,6 @@ describe("Gabia rating rules where the guide leaves a reading to choose", () => 
   });
   afterAll(async () => {
     await warehouse?.close();
-    project?.cleanup();
     data?.cleanup();
   });
 

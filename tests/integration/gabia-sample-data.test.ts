@@ -4,12 +4,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GabiaPartnerBillSchema, GabiaUserBillSchema } from "../../scripts/clients/gabia.ts";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
-import { gabiaVendor } from "../../scripts/land/gabia.ts";
-import { VENDORS } from "../../scripts/land/vendors.ts";
 import { generateGabiaBills } from "../../scripts/generate/gabia.ts";
 import { generateSampleData, SAMPLE_CUSTOMERS } from "../../scripts/generate/sample-data.ts";
 import { runPipeline } from "../../scripts/pipeline.ts";
-import { projectWithGabia } from "../helpers/gabia-project.ts";
+import { REPO_ROOT } from "../helpers/project.ts";
 
 const OPTIONS = { firstMonth: "2026-08", months: 2, linesPerDay: 1, seed: 20261122 };
 
@@ -47,25 +45,21 @@ describe("Gabia sample bills", () => {
   });
 
   describe("through the warehouse beside Google", () => {
-    let project: ReturnType<typeof projectWithGabia>;
     let dataDir: string;
     let warehouse: DuckDbWarehouse;
-    const vendors = [...VENDORS.filter((v) => v.id !== "gabia"), gabiaVendor];
 
     beforeAll(async () => {
-      project = projectWithGabia();
       dataDir = mkdtempSync(join(tmpdir(), "rbw-gabia-sample-data-"));
-      generateSampleData(dataDir, OPTIONS, vendors);
+      generateSampleData(dataDir, OPTIONS);
       warehouse = await DuckDbWarehouse.open(":memory:");
     });
     afterAll(async () => {
       await warehouse?.close();
-      project?.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
     });
 
     it("shows Gabia in KRW in the margin report beside Google, rated without difference and reconciled", async () => {
-      const result = await runPipeline(warehouse, { projectDir: project.dir, dataDir, vendors });
+      const result = await runPipeline(warehouse, { projectDir: REPO_ROOT, dataDir });
       expect(result.run.results.filter((r) => r.status !== "success")).toEqual([]);
       const providers = await warehouse.query<{ provider_name: string; currency: string; customers: string }>(
         `SELECT provider_name, STRING_AGG(DISTINCT currency, ',' ORDER BY currency) AS currency, STRING_AGG(DISTINCT customer_id, ',' ORDER BY customer_id) AS customers
