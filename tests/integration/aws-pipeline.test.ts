@@ -1,7 +1,6 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import contract from "../../includes/billing_line_contract.json" with { type: "json" };
 import { checkGraph } from "../../scripts/check/zetasql-check.ts";
 import { loadSourceSchemas } from "../../scripts/contracts/source-schema.ts";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
@@ -9,12 +8,11 @@ import { runPipeline } from "../../scripts/pipeline.ts";
 import { compileProject } from "../../scripts/runner/compiled-graph.ts";
 import { dataWithAws } from "../helpers/aws-project.ts";
 import { REPO_ROOT } from "../helpers/project.ts";
+import { DUCKDB_TYPE, LINE_MODEL } from "../helpers/line-contract.ts";
 
 // AWS Marketplace as a vendor plug-in: the golden delivery (tests/fixtures/aws-golden) run through the
 // fact, margin_monthly and the reconciliation.
 // Customers: c1 claims Arnav's payer account, c2 Müller's; Hanbit is claimed by nobody.
-const LINE_MODEL = contract.billing_line.filter((c) => !("fact_only" in c));
-const DUCKDB_TYPE: Record<string, string> = { STRING: "VARCHAR", NUMERIC: "DECIMAL(38,9)", TIMESTAMP: "TIMESTAMP WITH TIME ZONE", DATE: "DATE", INT64: "BIGINT", BOOL: "BOOLEAN" };
 
 describe("AWS Marketplace lines in the fact, the margin and the reconciliation", () => {
   let data: ReturnType<typeof dataWithAws>;

@@ -1,14 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
-import { DEFAULT_GENERATE_OPTIONS } from "../../scripts/generate/options.ts";
-import { generateSampleData } from "../../scripts/generate/sample-data.ts";
-import { runPipeline } from "../../scripts/pipeline.ts";
 import { VENDORS } from "../../scripts/land/vendors.ts";
 import { DOCUMENTED_DEVIATIONS, FOCUS_COLUMNS, FOCUS_RULES, formatFailures, isRequired, relationColumns, runFocusRules } from "../helpers/focus-rules.ts";
-import { REPO_ROOT } from "../helpers/project.ts";
+import { demoWarehouse } from "../helpers/demo-warehouse.ts";
 
 /**
  * Both FOCUS views, built from the demo data of every vendor the warehouse lands, against the FOCUS 1.2
@@ -19,20 +13,14 @@ import { REPO_ROOT } from "../helpers/project.ts";
 const VIEWS = ["marts.focus_upstream", "marts.focus_customer"];
 
 describe("FOCUS 1.2 conformance of the FOCUS views on every vendor's demo data", () => {
-  let dataDir: string;
+  let demo: Awaited<ReturnType<typeof demoWarehouse>>;
   let warehouse: DuckDbWarehouse;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "rbw-focus-conformance-"));
-    generateSampleData(dataDir, DEFAULT_GENERATE_OPTIONS);
-    warehouse = await DuckDbWarehouse.open(":memory:");
-    const result = await runPipeline(warehouse, { projectDir: REPO_ROOT, dataDir });
-    expect(result.run.results.filter((r) => r.status !== "success")).toEqual([]);
+    demo = await demoWarehouse();
+    warehouse = demo.warehouse;
   });
-  afterAll(async () => {
-    await warehouse.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => demo.close());
 
   it("every rule names a FOCUS requirement id and a DuckDB check", () => {
     for (const rule of FOCUS_RULES) {

@@ -1,7 +1,6 @@
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import contract from "../../includes/billing_line_contract.json" with { type: "json" };
 import { checkGraph } from "../../scripts/check/zetasql-check.ts";
 import { loadSourceSchemas } from "../../scripts/contracts/source-schema.ts";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
@@ -9,6 +8,7 @@ import { runPipeline } from "../../scripts/pipeline.ts";
 import { compileProject } from "../../scripts/runner/compiled-graph.ts";
 import { dataWithGabia } from "../helpers/gabia-project.ts";
 import { REPO_ROOT } from "../helpers/project.ts";
+import { DUCKDB_TYPE, LINE_MODEL } from "../helpers/line-contract.ts";
 
 /**
  * Gabia g-Cloud through the whole warehouse: the golden October bill (tests/fixtures/gabia-golden, hand-computed in expected-rating.json) rated
@@ -16,15 +16,6 @@ import { REPO_ROOT } from "../helpers/project.ts";
  */
 
 const GOLDEN = join(REPO_ROOT, "tests/fixtures/gabia-golden");
-const LINE_MODEL = contract.billing_line.filter((c) => !("fact_only" in c));
-const DUCKDB_TYPE: Record<string, string> = {
-  STRING: "VARCHAR",
-  NUMERIC: "DECIMAL(38,9)",
-  TIMESTAMP: "TIMESTAMP WITH TIME ZONE",
-  DATE: "DATE",
-  INT64: "BIGINT",
-  BOOL: "BOOLEAN",
-};
 
 interface ExpectedRating {
   user_id: string;

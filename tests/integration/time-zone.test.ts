@@ -1,12 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
-import { DEFAULT_GENERATE_OPTIONS } from "../../scripts/generate/options.ts";
-import { generateSampleData } from "../../scripts/generate/sample-data.ts";
-import { runPipeline } from "../../scripts/pipeline.ts";
-import { REPO_ROOT } from "../helpers/project.ts";
+import { demoWarehouse } from "../helpers/demo-warehouse.ts";
 
 /**
  * Views are evaluated in the reader's session, so a model whose translation depends on DuckDB's
@@ -29,21 +23,14 @@ const asComparable = (c: Column) =>
   c.data_type === INSTANT ? `CAST(epoch_us(${quote(c.column_name)}) AS VARCHAR)` : `CAST(${quote(c.column_name)} AS VARCHAR)`;
 
 describe("every relation reads the same whatever the reader's time zone", () => {
-  let dataDir: string;
+  let demo: Awaited<ReturnType<typeof demoWarehouse>>;
   let warehouse: DuckDbWarehouse;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "rbw-time-zone-"));
-    // Every vendor's demo data and its config, as `rbw demo` builds them.
-    generateSampleData(dataDir, DEFAULT_GENERATE_OPTIONS);
-    warehouse = await DuckDbWarehouse.open(":memory:");
-    const result = await runPipeline(warehouse, { projectDir: REPO_ROOT, dataDir });
-    expect(result.run.results.filter((r) => r.status !== "success")).toEqual([]);
+    demo = await demoWarehouse();
+    warehouse = demo.warehouse;
   });
-  afterAll(async () => {
-    await warehouse.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => demo.close());
 
   async function columns(): Promise<Map<string, Column[]>> {
     const rows = await warehouse.query<Column>(

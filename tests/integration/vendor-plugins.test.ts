@@ -2,7 +2,6 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import contract from "../../includes/billing_line_contract.json" with { type: "json" };
 import { checkGraph } from "../../scripts/check/zetasql-check.ts";
 import { loadSourceSchemas } from "../../scripts/contracts/source-schema.ts";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
@@ -12,19 +11,10 @@ import { compileProject } from "../../scripts/runner/compiled-graph.ts";
 import { readRunLog } from "../../scripts/runner/run-graph.ts";
 import { acmeVendor } from "../fixtures/test-vendor/acme-vendor.ts";
 import { REPO_ROOT } from "../helpers/project.ts";
+import { DUCKDB_TYPE, LINE_MODEL } from "../helpers/line-contract.ts";
 
 const FIXTURE = join(REPO_ROOT, "tests/fixtures/test-vendor");
-const LINE_MODEL = contract.billing_line.filter((c) => !("fact_only" in c));
 
-/** BigQuery type -> the DuckDB type the runner's translation gives it. */
-const DUCKDB_TYPE: Record<string, string> = {
-  STRING: "VARCHAR",
-  NUMERIC: "DECIMAL(38,9)",
-  TIMESTAMP: "TIMESTAMP WITH TIME ZONE",
-  DATE: "DATE",
-  INT64: "BIGINT",
-  BOOL: "BOOLEAN",
-};
 
 /** Differences between a line model's columns (name, type, in order) and the conformed billing line. */
 function contractProblems(model: string, columns: { name: string; type: string }[], typeOf: (bigQueryType: string) => string): string[] {
