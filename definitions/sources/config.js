@@ -3,6 +3,7 @@ for (const [name, description] of [
   ["ref_customer_mapping", "Reseller customer mapping from config/customers.json: vendor ids -> customer."],
   ["ref_fx_rate", "Monthly FX rates from config/fx_rates.json."],
   ["ref_settings", "Warehouse settings from config/settings.json (reporting currency, reseller name)."],
+  ["ref_customer_settings", "Per-customer vendor settings from config/customers.json (e.g. Gabia's supply_markup_pct)."],
 ]) {
   declare({
     schema: "raw",

@@ -137,16 +137,19 @@ export function configRows(config: WarehouseConfig, vendors: VendorModule[] = VE
     rate_source: r.source,
   }));
   const settings = Object.entries(config.settings).map(([setting, value]) => ({ setting, value: String(value) }));
-  return { ref_customer_mapping: mapping, ref_fx_rate: rates, ref_settings: settings, ...config.vendorTables };
+  const customerSettings = config.customers.customers.flatMap((c) =>
+    vendors.flatMap((vendor) => (vendor.customerSettings?.(c[vendor.id]) ?? []).map((s) => ({ customer_id: c.customer_id, source_system: vendor.sourceSystem, ...s }))),
+  );
+  return { ref_customer_mapping: mapping, ref_fx_rate: rates, ref_settings: settings, ref_customer_settings: customerSettings, ...config.vendorTables };
 }
 
 /**
  * Fingerprint of the config the fact's lines are stamped with when they are added (the customer mapping,
- * the vendors' price books): when it changes, history is rebuilt.
+ * customers' vendor settings, the vendors' price books): when it changes, history is rebuilt.
  */
 export function lineConfigFingerprint(config: WarehouseConfig, vendors: VendorModule[] = VENDORS): string {
   const rows = configRows(config, vendors);
-  const stamped = ["ref_customer_mapping", ...Object.keys(config.vendorTables).sort()].flatMap((table) => rows[table].map((r) => `${table} ${JSON.stringify(r)}`)).sort();
+  const stamped = ["ref_customer_mapping", "ref_customer_settings", ...Object.keys(config.vendorTables).sort()].flatMap((table) => rows[table].map((r) => `${table} ${JSON.stringify(r)}`)).sort();
   return createHash("sha256").update(stamped.join("\n")).digest("hex");
 }
 

@@ -207,7 +207,14 @@ export function billLineRecords(bill: SavedBill): { at: string; record: JsonObje
 }
 
 const gabiaCustomerBlock = z
-  .object({ user_ids: z.array(z.string().regex(GABIA_USER_ID, "a Gabia user id: 3-16 letters, digits or _")).default([]) })
+  .object({
+    user_ids: z.array(z.string().regex(GABIA_USER_ID, "a Gabia user id: 3-16 letters, digits or _")).default([]),
+    /** The customer pays Gabia's supply price plus this percentage instead of the list price. */
+    supply_markup_pct: z
+      .string()
+      .regex(/^(0|[1-9]\d{0,3})(\.\d{1,4})?$/, 'a percentage written as a decimal string, e.g. "12.5"')
+      .optional(),
+  })
   .default({ user_ids: [] });
 
 const receipts = { dir: GABIA_BILLS_DIR, extensions: ["fetched.json"] };
@@ -229,6 +236,7 @@ export const gabiaVendor: VendorModule<z.infer<typeof gabiaCustomerBlock>> = {
   ],
   customerBlock: gabiaCustomerBlock,
   customerMatches: (block) => block.user_ids.map((v) => ({ match_field: "user_id", match_value: v })),
+  customerSettings: (block) => (block.supply_markup_pct === undefined ? [] : [{ setting: "supply_markup_pct", value: block.supply_markup_pct }]),
   api: gabiaApi,
   generate: generateGabiaBills,
 };

@@ -98,6 +98,8 @@ export interface VendorModule<Block = unknown> {
   customerBlock: z.ZodType<Block>;
   /** The customer-mapping rows (raw.ref_customer_mapping) a customer's block yields. */
   customerMatches(block: Block): CustomerMatch[];
+  /** Settings of a customer's block that price its lines (raw.ref_customer_settings), e.g. a markup. */
+  customerSettings?(block: Block): { setting: string; value: string }[];
   /** The vendor's own files in config/, beside customers.json. */
   configFiles?: VendorConfigFile[];
   /** Fetching through the vendor's API (`rbw land <vendor> --from-api`). */

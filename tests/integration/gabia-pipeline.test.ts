@@ -241,3 +241,59 @@ describe("Gabia g-Cloud through the warehouse", () => {
     expect(row).toEqual({ bill_month: "2026-10", listed: "3", landed: "2" });
   });
 });
+
+describe("a customer priced at Gabia's supply price plus a markup", () => {
+  let data: ReturnType<typeof dataWithGabia>;
+  let warehouse: DuckDbWarehouse;
+  const run = () => runPipeline(warehouse, { projectDir: REPO_ROOT, dataDir: data.dir });
+  const daonLab = () =>
+    warehouse.query<{ resource_kind: string; resource_id: string; cost: string; price: string }>(
+      `SELECT (vendor_attributes->>'$.resource_kind') AS resource_kind, resource_id, billed_cost::VARCHAR AS cost, customer_billed_cost::VARCHAR AS price
+       FROM core.fct_billing_line WHERE source_system = 'gabia' AND vendor_customer_id = 'daon_lab' ORDER BY resource_kind, resource_id`,
+    );
+
+  beforeAll(async () => {
+    data = dataWithGabia();
+    warehouse = await DuckDbWarehouse.open(":memory:");
+  });
+  afterAll(async () => {
+    await warehouse?.close();
+    data?.cleanup();
+  });
+
+  it("re-prices the customer's lines when customers.json gives it supply_markup_pct, in whole won", async () => {
+    expect((await run()).run.ok).toBe(true);
+    // Without a markup: the list rating (expected-rating.json).
+    expect((await daonLab()).map((l) => l.price)).toEqual(["10000.000000000", "448000.000000000", "75000.000000000", "12650.000000000", "0.000000000"]);
+    const file = join(data.dir, "config/customers.json");
+    const config = JSON.parse(readFileSync(file, "utf8")) as { customers: { customer_id: string; gabia?: Record<string, unknown> }[] };
+    const c2 = config.customers.find((c) => c.customer_id === "c2");
+    if (!c2) throw new Error("dataWithGabia has no customer c2");
+    c2.gabia = { ...c2.gabia, supply_markup_pct: "10" };
+    writeFileSync(file, JSON.stringify(config));
+    const result = await run();
+    expect(result.mappingChanged).toBe(true);
+    expect(result.run.ok).toBe(true);
+    // Supply x 1.10, rounded half away from zero to the won: 8,866 -> 9,752.6 -> 9,753; 10,000 -> 11,000;
+    // 313,600 -> 344,960; 52,500 -> 57,750; traffic within its allowance stays 0.
+    expect(await daonLab()).toEqual([
+      { resource_kind: "license", resource_id: "vm_2001", cost: "10000.000000000", price: "11000.000000000" },
+      { resource_kind: "nas", resource_id: "nas_2001", cost: "313600.000000000", price: "344960.000000000" },
+      { resource_kind: "nas", resource_id: "nas_2002", cost: "52500.000000000", price: "57750.000000000" },
+      { resource_kind: "servers", resource_id: "vm_2001", cost: "8866.000000000", price: "9753.000000000" },
+      { resource_kind: "traffic", resource_id: "vm_2001", cost: "0.000000000", price: "0.000000000" },
+    ]);
+    const [margin] = await warehouse.query<{ cost: string; price: string; margin: string }>(
+      `SELECT SUM(cost)::VARCHAR AS cost, SUM(customer_price)::VARCHAR AS price, SUM(margin)::VARCHAR AS margin FROM marts.margin_monthly WHERE provider_name = 'Gabia' AND customer_id = 'c2'`,
+    );
+    expect(margin).toEqual({ cost: "384966.000000000", price: "423463.000000000", margin: "38497.000000000" });
+  });
+
+  it("refuses a markup that is not a decimal percentage, naming the customer's field", async () => {
+    const file = join(data.dir, "config/customers.json");
+    const config = JSON.parse(readFileSync(file, "utf8")) as { customers: { customer_id: string; gabia?: Record<string, unknown> }[] };
+    config.customers[1].gabia = { ...config.customers[1].gabia, supply_markup_pct: "10%" };
+    writeFileSync(file, JSON.stringify(config));
+    await expect(run()).rejects.toThrow(/customers\.json: customers\.1\.gabia\.supply_markup_pct: a percentage written as a decimal string/);
+  });
+});
