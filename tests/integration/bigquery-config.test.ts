@@ -31,10 +31,11 @@ describe("landing config into BigQuery", () => {
       ["my-warehouse.raw.ref_customer_mapping", 2],
       ["my-warehouse.raw.ref_fx_rate", 1],
       ["my-warehouse.raw.ref_settings", 2],
+      ["my-warehouse.raw.ref_customer_settings", 0],
       ["my-warehouse.raw.ref_webex_price_book", 0],
     ]);
     expect(server.requests.map((r) => [r.method, r.path, r.authorization])).toEqual(
-      Array(4).fill(["POST", "/bigquery/v2/projects/my-warehouse/queries?prettyPrint=false", `Bearer ${TOKEN}`]),
+      Array(5).fill(["POST", "/bigquery/v2/projects/my-warehouse/queries?prettyPrint=false", `Bearer ${TOKEN}`]),
     );
     const fx = server.requests[1].body;
     expect(fx.query).toBe(
@@ -57,7 +58,7 @@ describe("landing config into BigQuery", () => {
   it("retries a 503 and succeeds", async () => {
     server.failures.push({ status: 503, message: "Backend error", reason: "backendError" });
     await landConfigToBigQuery(client(), "my-warehouse", "raw", config, schemas);
-    expect(server.requests).toHaveLength(5);
+    expect(server.requests).toHaveLength(6);
   });
 
   it("reports a refused statement with the table and BigQuery's message, never the token", async () => {
@@ -100,6 +101,6 @@ describe("landing config into BigQuery", () => {
     expect(status).toBe(0);
     expect(output).toContain("replaced my-warehouse.raw.ref_fx_rate: 1 rows");
     expect(output).not.toContain(TOKEN);
-    expect(server.requests.map((r) => r.authorization)).toEqual(Array(4).fill(`Bearer ${TOKEN}`));
+    expect(server.requests.map((r) => r.authorization)).toEqual(Array(5).fill(`Bearer ${TOKEN}`));
   });
 });
