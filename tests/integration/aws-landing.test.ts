@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -86,5 +86,32 @@ describe("landing AWS Marketplace seller data feeds", () => {
     expect(second.filter((r) => r.status === "landed").map((r) => [r.file, r.rowsLanded, r.rowsQuarantined])).toEqual([[BILLING_MARCH, 1, 0]]);
     expect(await warehouse.query(`SELECT COUNT(*)::VARCHAR AS n FROM raw.quarantine WHERE file_path = '${BILLING_MARCH}'`)).toEqual([{ n: "1" }]);
     expect(await warehouse.query(`SELECT amount FROM raw.aws_billingeventfeed_v1 WHERE billing_event_id LIKE 'APPENDEDDAY2%'`)).toEqual([{ amount: "3.25" }]);
+  });
+  it("lands the agreement term and daily usage feeds when AWS delivers them, keeping a column the schema does not name", async () => {
+    const write = (feed: string, text: string) => {
+      const dir = join(dataDir, `aws-marketplace/${feed}/year=2024/month=03`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "data.csv"), text);
+    };
+    write(
+      "AgreementTermFeed_V1",
+      'valid_from,insert_date,update_date,delete_date,agreement_id,term_id,term_type,term_configuration\n2024-03-01T00:00:00Z,2024-03-01T00:00:00Z,2024-03-01T00:00:00Z,,agmt-1,term-1,ConfigurableUpfrontPricingTerm,"{""selectorValue"":""P36M"",""dimensions"":[{""dimensionKey"":""Applications"",""dimensionValue"":1}]}"\n',
+    );
+    write(
+      "DailyUsageFeed_V1",
+      "valid_from,insert_date,update_date,delete_date,usage_feed_id,usage_date,product_id,agreement_id,end_user_account_id,payer_account_id,region,dimension_key,usage_unit,usage_quantity,pricing_currency,estimated_revenue_in_pricing_currency,offer_id,usage_rate_per_unit_in_pricing_currency\n" +
+        "2024-03-02T00:00:00Z,2024-03-02T00:00:00Z,2024-03-02T00:00:00Z,,u-1,2024-03-01,prod-1,agmt-1,acct-e,acct-p,us-east-1,Hosts,Hrs,24.50,USD,12.25,offer-1,0.500000\n",
+    );
+    const results = await land("run-terms");
+    expect(results.filter((r) => r.status === "landed").map((r) => [r.file, r.rowsLanded, r.rowsQuarantined])).toEqual([
+      ["aws-marketplace/AgreementTermFeed_V1/year=2024/month=03/data.csv", 1, 0],
+      ["aws-marketplace/DailyUsageFeed_V1/year=2024/month=03/data.csv", 1, 0],
+    ]);
+    expect(await warehouse.query(`SELECT term_type, json_extract_string(term_configuration, '$.selectorValue') AS selector FROM raw.aws_agreementtermfeed_v1`)).toEqual([
+      { term_type: "ConfigurableUpfrontPricingTerm", selector: "P36M" },
+    ]);
+    expect(await warehouse.query(`SELECT usage_quantity, estimated_revenue_in_pricing_currency AS revenue, json_extract_string(_extra, '$.usage_rate_per_unit_in_pricing_currency') AS rate FROM raw.aws_dailyusagefeed_v1`)).toEqual([
+      { usage_quantity: "24.50", revenue: "12.25", rate: "0.500000" },
+    ]);
   });
 });
