@@ -195,7 +195,12 @@ export function registerPipelineCommands(program: Command, globals: () => Global
     .option("--start <YYYY-MM-DD>", "with --from-api: first day of the billing period (Webex)")
     .option("--end <YYYY-MM-DD>", "with --from-api: last day of the billing period (Webex)")
     .option("--sub-partner-org <id>", "with --from-api: the sub-partner's org id (Webex)")
-    .option("--poll-seconds <n>", "with --from-api: seconds between two polls of a report being generated", (v) => Number(v))
+    .option("--poll-seconds <n>", "with --from-api: seconds between two polls of a report or query being generated", (v) => Number(v))
+    .option("--s3-bucket <bucket>", "with --from-api: the S3 bucket AWS delivers the seller data feeds to (AWS Marketplace)")
+    .option("--s3-prefix <folder>", "with --from-api: the folder of the feeds in that bucket")
+    .option("--athena-database <name>", "with --from-api: the Athena database with tables over the feeds (AWS Marketplace)")
+    .option("--athena-workgroup <name>", "with --from-api: the Athena workgroup")
+    .option("--athena-output <s3-url>", "with --from-api: where Athena writes query results, if the workgroup does not say")
     .action(async (vendorId: string | undefined, opts: { data: string; target: string; bqProject?: string; bqDataset: string; bqLocation?: string; fromApi?: boolean } & FromApiOptions) => {
       const global = globals();
       const only = vendorId ? [vendorById(vendorId)] : undefined;

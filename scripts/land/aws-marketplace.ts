@@ -1,6 +1,7 @@
 import { z } from "zod";
 import feeds from "../../includes/schemas/aws_marketplace/feeds.json" with { type: "json" };
 import { generateAwsMarketplaceFeeds } from "../generate/aws-marketplace.ts";
+import { awsMarketplaceApi } from "./aws-marketplace-api.ts";
 import { csvReader } from "./readers.ts";
 import type { RawTableSpec, VendorModule } from "./vendor-module.ts";
 
@@ -47,5 +48,6 @@ export const awsMarketplaceVendor: VendorModule<z.infer<typeof awsCustomerBlock>
   ),
   customerBlock: awsCustomerBlock,
   customerMatches: (block) => block.account_ids.map((v) => ({ match_field: "account_id", match_value: v })),
+  api: awsMarketplaceApi(AWS_FEEDS),
   generate: generateAwsMarketplaceFeeds,
 };

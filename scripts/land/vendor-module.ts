@@ -48,8 +48,15 @@ export interface FromApiOptions {
   end?: string;
   /** A sub-partner's org id (Webex). */
   subPartnerOrg?: string;
-  /** Seconds between two polls of a report being generated. */
+  /** Seconds between two polls of a report or query being generated. */
   pollSeconds?: number;
+  /** The S3 bucket (and folder in it) AWS delivers the seller data feeds to (AWS Marketplace). */
+  s3Bucket?: string;
+  s3Prefix?: string;
+  /** The Athena database with tables over the feeds, its workgroup and query result location (AWS Marketplace). */
+  athenaDatabase?: string;
+  athenaWorkgroup?: string;
+  athenaOutput?: string;
 }
 
 /** Fetching a vendor's data through its API into the data folder's layout, for `rbw land <vendor> --from-api`. */
