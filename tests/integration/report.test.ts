@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,15 +12,16 @@ import { REPO_ROOT } from "../helpers/project.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-/** Loads a page in headless Chromium and returns the DOM after its scripts ran. */
-function renderedDom(file: string): string {
+/** Loads a page in headless Chromium and returns the DOM after its scripts ran (without blocking the test worker). */
+async function renderedDom(file: string): Promise<string> {
   const profile = mkdtempSync(join(tmpdir(), "rbw-chromium-"));
   try {
-    return execFileSync(
+    const { stdout } = await promisify(execFile)(
       CHROMIUM,
       ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--user-data-dir=${profile}`, "--dump-dom", `file://${file}`],
-      { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "ignore"] },
+      { encoding: "utf8", timeout: 60_000 },
     );
+    return stdout;
   } finally {
     rmSync(profile, { recursive: true, force: true });
   }
@@ -72,10 +74,10 @@ describe("margin report", () => {
     expect(html).toContain('<b id="kpi-revenue">₩178,500</b>');
   });
 
-  it("draws its charts in a real browser (headless Chromium)", () => {
+  it("draws its charts in a real browser (headless Chromium)", async () => {
     const file = join(outDir, "margin.html");
     writeFileSync(file, renderHtml(report, "en"));
-    const dom = renderedDom(file);
+    const dom = await renderedDom(file);
     expect(dom).toMatch(/<svg id="chart-customer"[^>]*data-drawn="3"/);
     expect(dom).toMatch(/<svg id="chart-service"[^>]*data-drawn="3"/);
     expect(dom).toMatch(/<svg id="chart-trend"[^>]*data-drawn="1"/);
