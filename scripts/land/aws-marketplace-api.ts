@@ -5,14 +5,12 @@ import { UsageError } from "../clients/errors.ts";
 import type { AwsFeed } from "./aws-marketplace.ts";
 import type { VendorApi } from "./vendor-module.ts";
 
-/** The feeds every seller has; the agreement term and daily usage feeds are exported only when named. */
-const OPTIONAL_FEEDS = new Set(["AgreementTermFeed_V1", "DailyUsageFeed_V1"]);
-
 /**
  * `rbw land aws --from-api`: the feeds copied from the S3 bucket AWS delivers them to (`--s3-bucket`), or
  * exported from Athena tables over them (`--athena-database`, tables named as the feed folders in lower
- * case), into the delivery layout. Credentials come from the standard AWS environment variables;
- * `AWS_ENDPOINT_URL` points the clients at another endpoint (an S3-compatible store).
+ * case; the feeds not every seller has, `optional` in feeds.json, are left out), into the delivery
+ * layout. Credentials come from the standard AWS environment variables; `AWS_ENDPOINT_URL` points the
+ * clients at another endpoint (an S3-compatible store).
  */
 export function awsMarketplaceApi(feeds: AwsFeed[]): VendorApi {
   return {
@@ -34,7 +32,7 @@ export function awsMarketplaceApi(feeds: AwsFeed[]): VendorApi {
         });
         return `Copied ${result.downloaded.length} feed files from s3://${options.s3Bucket}${options.s3Prefix ? `/${options.s3Prefix}` : ""} (${result.skipped.length} unchanged).`;
       }
-      const tables = Object.fromEntries(feeds.filter((f) => !OPTIONAL_FEEDS.has(f.feed)).map((f) => [f.feed, f.feed.toLowerCase()]));
+      const tables = Object.fromEntries(feeds.filter((f) => !f.optional).map((f) => [f.feed, f.feed.toLowerCase()]));
       const result = await exportAthenaFeeds({
         database: options.athenaDatabase as string,
         tables,

@@ -13,6 +13,8 @@ export interface AwsFeed {
   feed: string;
   table: string;
   key: string[];
+  /** A feed AWS delivers only to some sellers (agreement terms, daily usage). */
+  optional?: boolean;
   description: string;
 }
 
