@@ -3,6 +3,7 @@ import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 
+import { issueText } from "../contracts/zod-issue.ts";
 import { AuthenticationError, redact, UsageError, VendorApiError } from "./errors.ts";
 
 /**
@@ -470,7 +471,7 @@ function validated<S extends z.ZodType>(session: GabiaSession, schema: S, respon
   if (!result.success) {
     const issues = result.error.issues
       .slice(0, 5)
-      .map((issue) => `${issue.path.join(".") || "(body)"}: ${issue.message}`)
+      .map((issue) => issueText(issue, "(body)"))
       .join("; ");
     throw new VendorApiError(session.redact(`Gabia's ${describe} does not match the partner API specification: ${issues}.`), response.status);
   }

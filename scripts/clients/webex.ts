@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { z } from "zod";
 
+import { issueText } from "../contracts/zod-issue.ts";
 import { isWebexReportType, WEBEX_REPORT_TYPES, type WebexReportType } from "../land/webex-report-format.ts";
 import { AuthenticationError, redact, UsageError, VendorApiError } from "./errors.ts";
 
@@ -581,8 +582,7 @@ async function parseBody<T>(session: Session, response: Response, schema: z.ZodT
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new VendorApiError(`Webex sent ${what} in an unexpected shape: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    throw new VendorApiError(`Webex sent ${what} in an unexpected shape: ${issueText(parsed.error.issues[0])}`);
   }
   return parsed.data;
 }

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { loadSourceSchemas } from "../contracts/source-schema.ts";
+import { issueText } from "../contracts/zod-issue.ts";
 import type { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 import { rawTableDdl } from "../land/landing.ts";
 import { toNumericText } from "../land/record-validator.ts";
@@ -73,8 +74,7 @@ function readJson<T>(dir: string, name: string, schema: z.ZodType<T>): T {
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(file, `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    throw new ConfigError(file, issueText(parsed.error.issues[0]));
   }
   return parsed.data;
 }

@@ -2,6 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { GABIA_USER_ID } from "../clients/gabia.ts";
+import { issueText } from "../contracts/zod-issue.ts";
 import { generateGabiaBills } from "../generate/gabia.ts";
 import { gabiaApi } from "./gabia-api.ts";
 import { SourceFormatError, type Reader, type SourceRecord } from "./readers.ts";
@@ -117,7 +118,7 @@ async function readSavedBill(file: string, path: string): Promise<SavedBill> {
   const folder = dirname(file);
   const delivery = dirname(path).split("\\").join("/");
   const receipt = FetchedSchema.safeParse(await readJson(file, path));
-  if (!receipt.success) throw new SourceFormatError(path, `is not a saved-bill receipt: ${receipt.error.issues[0].path.join(".")}: ${receipt.error.issues[0].message}`);
+  if (!receipt.success) throw new SourceFormatError(path, `is not a saved-bill receipt: ${issueText(receipt.error.issues[0], "")}`);
   const partner = await readJson(join(folder, "partner.json"), `${delivery}/partner.json`);
   const userFiles = (await readdir(join(folder, "users")).catch(() => [] as string[])).filter((f) => f.endsWith(".json")).sort();
   const users = [];

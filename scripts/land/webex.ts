@@ -6,6 +6,7 @@ import { z } from "zod";
 import { UsageError } from "../clients/errors.ts";
 import { fetchWebexReports, WEBEX_API_URL_ENV, WEBEX_TOKEN_ENV, webexCredentialsFromEnv } from "../clients/webex.ts";
 import { webexPriceBook, type WebexPriceBook } from "../config/webex-price-book.ts";
+import { issueText } from "../contracts/zod-issue.ts";
 import { generateWebexReports } from "../generate/webex.ts";
 import { csvReader, SourceFormatError, type Reader } from "./readers.ts";
 import type { VendorModule } from "./vendor-module.ts";
@@ -45,7 +46,7 @@ export function readReportMetadata(csvFile: string, path: string): WebexReportFi
   const parsed = reportMetadata.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new SourceFormatError(metadataPath, `${issue.path.join(".") || "(root)"}: ${issue.message}`, String(issue.path[0] ?? ""));
+    throw new SourceFormatError(metadataPath, issueText(issue), String(issue.path[0] ?? ""));
   }
   const id = basename(csvFile, ".csv");
   if (parsed.data.id !== id) throw new SourceFormatError(metadataPath, `id: "${parsed.data.id}" is not the report of ${path} (${id})`, "id");
