@@ -9,7 +9,7 @@ import { webexPriceBook, type WebexPriceBook } from "../config/webex-price-book.
 import { issueText } from "../contracts/zod-issue.ts";
 import { generateWebexReports } from "../generate/webex.ts";
 import { csvReader, SourceFormatError, type Reader } from "./readers.ts";
-import type { VendorModule } from "./vendor-module.ts";
+import type { VendorConfigFile, VendorModule } from "./vendor-module.ts";
 import { isWebexReportType, mapWebexReportHeader, WEBEX_REPORT_TYPES, WebexReportFormatError, type WebexReportType } from "./webex-report-format.ts";
 
 export const WEBEX_REPORT_DIR = "webex";
@@ -116,6 +116,29 @@ const webexCustomerBlock = z
   })
   .default({ customer_org_ids: [], customer_external_ids: [] });
 
+/** config/webex_price_book.json, replacing raw.ref_webex_price_book on every run. */
+const priceBookFile: VendorConfigFile<WebexPriceBook> = {
+  file: WEBEX_PRICE_BOOK_FILE,
+  table: "ref_webex_price_book",
+  schema: webexPriceBook,
+  required: false,
+  check: (book, customerIds) => {
+    const index = book.prices.findIndex((p) => p.customer_id !== undefined && !customerIds.has(p.customer_id));
+    if (index === -1) return undefined;
+    return `prices.${index}.customer_id: "${book.prices[index].customer_id}" is not a customer_id of customers.json`;
+  },
+  rows: (book) =>
+    book.prices.map((p, i) => ({
+      price_row: i,
+      sku: p.sku,
+      currency: p.currency,
+      wholesale_unit_price: p.wholesale_unit_price,
+      customer_unit_price: p.customer_unit_price,
+      effective_from: p.effective_from,
+      customer_id: p.customer_id ?? null,
+    })),
+};
+
 /**
  * Webex Wholesale: the PARTNER, CUSTOMER and USER billing reports (`DIR/webex/<report_id>.csv` with the
  * report's metadata beside it), priced with the reseller's price book (`config/webex_price_book.json`).
@@ -132,29 +155,7 @@ export const webexVendor: VendorModule<z.infer<typeof webexCustomerBlock>> = {
     ...block.customer_org_ids.map((v) => ({ match_field: "customer_org_id", match_value: v })),
     ...block.customer_external_ids.map((v) => ({ match_field: "customer_external_id", match_value: v })),
   ],
-  configFiles: [
-    {
-      file: WEBEX_PRICE_BOOK_FILE,
-      table: "ref_webex_price_book",
-      schema: webexPriceBook,
-      required: false,
-      check: (book, customerIds) => {
-        const index = (book as WebexPriceBook).prices.findIndex((p) => p.customer_id !== undefined && !customerIds.has(p.customer_id));
-        if (index === -1) return undefined;
-        return `prices.${index}.customer_id: "${(book as WebexPriceBook).prices[index].customer_id}" is not a customer_id of customers.json`;
-      },
-      rows: (book) =>
-        (book as WebexPriceBook).prices.map((p, i) => ({
-          price_row: i,
-          sku: p.sku,
-          currency: p.currency,
-          wholesale_unit_price: p.wholesale_unit_price,
-          customer_unit_price: p.customer_unit_price,
-          effective_from: p.effective_from,
-          customer_id: p.customer_id ?? null,
-        })),
-    },
-  ],
+  configFiles: [priceBookFile as VendorConfigFile],
   api: {
     usage: `--start YYYY-MM-DD --end YYYY-MM-DD [--sub-partner-org ID]; ${WEBEX_TOKEN_ENV} (and ${WEBEX_API_URL_ENV}) from the environment`,
     async fetch(dataDir, options, onProgress) {
