@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
 import { runPipeline } from "../../scripts/pipeline.ts";
-import { dataWithAws } from "../helpers/aws-project.ts";
+import { dataWithAws } from "../helpers/aws-data.ts";
 import { awsReports, canonical, decimal, type TextRow } from "./aws/compare.ts";
 import { REPO_ROOT } from "../helpers/project.ts";
 

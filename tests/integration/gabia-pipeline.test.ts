@@ -6,7 +6,7 @@ import { loadSourceSchemas } from "../../scripts/contracts/source-schema.ts";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
 import { runPipeline } from "../../scripts/pipeline.ts";
 import { compileProject } from "../../scripts/runner/compiled-graph.ts";
-import { dataWithGabia } from "../helpers/gabia-project.ts";
+import { dataWithGabia } from "../helpers/gabia-data.ts";
 import { REPO_ROOT } from "../helpers/project.ts";
 import { DUCKDB_TYPE, LINE_MODEL } from "../helpers/line-contract.ts";
 

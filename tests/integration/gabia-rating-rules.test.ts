@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GabiaPartnerBillSchema, GabiaUserBillSchema } from "../../scripts/clients/gabia.ts";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
 import { runPipeline } from "../../scripts/pipeline.ts";
-import { dataWithGabia } from "../helpers/gabia-project.ts";
+import { dataWithGabia } from "../helpers/gabia-data.ts";
 import { REPO_ROOT } from "../helpers/project.ts";
 
 /**
