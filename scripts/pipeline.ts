@@ -6,7 +6,8 @@ import type { DuckDbWarehouse } from "./engines/duckdb/engine.ts";
 import { landVendor, type FileLandingResult } from "./land/landing.ts";
 import type { VendorModule } from "./land/vendor-module.ts";
 import { VENDORS } from "./land/vendors.ts";
-import { compileProject } from "./runner/compiled-graph.ts";
+import { compileProject, type CompiledGraph, type Target } from "./runner/compiled-graph.ts";
+import { targetName } from "./runner/graph.ts";
 import { runGraph, writeRunLog, type ActionResult, type RunOptions, type RunSummary } from "./runner/run-graph.ts";
 
 export interface LandSummary {
@@ -90,13 +91,29 @@ async function rememberCustomerMapping(warehouse: DuckDbWarehouse, fingerprint: 
 }
 
 /**
- * An append-only source is taken in after its export_time checkpoint (less a lookback). A file landed
- * late (an older extract) holds rows below it: count them, per source, so the run can rebuild the fact
- * instead of leaving them out.
+ * An append-only source is taken in after its export_time checkpoint (less a lookback): by the fact, and
+ * by any incremental staging table that reads the raw table itself (Google's staging appends the rows it
+ * does not hold yet after its own checkpoint). A file landed late (an older extract) holds rows below
+ * either checkpoint: count them, per source, so the run can rebuild instead of leaving them out.
  */
-export async function countLateRows(warehouse: DuckDbWarehouse, vendor: VendorModule, runId: string, lookbackDays: number): Promise<number> {
+export async function countLateRows(
+  warehouse: DuckDbWarehouse,
+  vendor: VendorModule,
+  runId: string,
+  lookbackDays: number,
+  stagingTables: Target[] = [],
+): Promise<number> {
   const checkpoint = vendor.appendCheckpoint;
-  if (!checkpoint || (await warehouse.relationKind("core", "fct_billing_line")) !== "table") return 0;
+  if (!checkpoint) return 0;
+  const watermarks = [];
+  if ((await warehouse.relationKind("core", "fct_billing_line")) === "table") {
+    watermarks.push(sql`SELECT MAX(export_time) AS watermark FROM core.fct_billing_line WHERE source_system = ${vendor.sourceSystem}`);
+  }
+  for (const table of stagingTables) {
+    if ((await warehouse.relationKind(table.schema, table.name)) !== "table") continue;
+    watermarks.push(sql`SELECT MAX(export_time) AS watermark FROM ${sql.id(table.schema, table.name)}`);
+  }
+  if (watermarks.length === 0) return 0;
   const row = await warehouse.db
     .selectFrom(sql`raw.${sql.id(checkpoint.table)}`.as("r"))
     .select(sql<string>`CAST(COUNT(*) AS VARCHAR)`.as("n"))
@@ -104,10 +121,22 @@ export async function countLateRows(warehouse: DuckDbWarehouse, vendor: VendorMo
     .where(
       sql.ref(`r.${checkpoint.exportTimeColumn}`),
       "<=",
-      sql`(SELECT MAX(export_time) - to_days(CAST(${lookbackDays} AS INTEGER)) FROM core.fct_billing_line WHERE source_system = ${vendor.sourceSystem})`,
+      sql`(SELECT MAX(watermark) - to_days(CAST(${lookbackDays} AS INTEGER)) FROM (${sql.join(watermarks, sql` UNION ALL `)}) AS watermarks)`,
     )
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * The incremental tables of the graph that read nothing but a raw table (they keep their own checkpoint
+ * on it, and no config reaches them).
+ */
+export function incrementalReadersOf(graph: CompiledGraph, table: string): Target[] {
+  const declared = graph.declarations.filter((d) => d.target.name === table).map((d) => targetName(d.target));
+  return graph.tables
+    .filter((t) => (t.enumType ?? t.type ?? "").toLowerCase() === "incremental")
+    .filter((t) => t.dependencyTargets.length > 0 && t.dependencyTargets.every((d) => declared.includes(targetName(d))))
+    .map((t) => t.target);
 }
 
 export type BillingLineChange = BillingLineChangesTable;
@@ -156,22 +185,32 @@ export async function runPipeline(
     },
     startedAt,
   );
-  const graph = await compileProject({ projectDir: options.projectDir, vars: { ...options.vars, run_id: runId } });
+  // Per-row checks look at this run's lines on a daily run and at all history on a full refresh or a
+  // monthly_close run (check_scope, includes/checks.js).
+  const checkAll = (fullRefresh?: boolean) => fullRefresh || (options.graphOptions?.tags ?? []).includes("monthly_close");
+  const compile = (fullRefresh?: boolean) =>
+    compileProject({ projectDir: options.projectDir, vars: { ...(checkAll(fullRefresh) ? { check_scope: "all" } : {}), ...options.vars, run_id: runId } });
+  let graph = await compile(options.graphOptions?.fullRefresh);
   let lateRows = 0;
   const lateSources: string[] = [];
+  const rawReaders = vendors.flatMap((v) => (v.appendCheckpoint ? incrementalReadersOf(graph, v.appendCheckpoint.table) : []));
   if (land.rowsLanded > 0) {
     for (const vendor of vendors.filter((v) => v.appendCheckpoint)) {
       const lookback = Number(graph.projectConfig.vars[vendor.appendCheckpoint?.lookbackVar ?? ""] ?? "3");
-      const late = await countLateRows(warehouse, vendor, runId, lookback);
+      const late = await countLateRows(warehouse, vendor, runId, lookback, incrementalReadersOf(graph, vendor.appendCheckpoint?.table ?? ""));
       if (late > 0) lateSources.push(vendor.sourceSystem);
       lateRows += late;
     }
   }
   const mappingChanged = await customerMappingChanged(warehouse, land.mappingFingerprint);
   const fullRefresh = options.graphOptions?.fullRefresh || lateRows > 0 || mappingChanged;
+  if (fullRefresh && !checkAll(options.graphOptions?.fullRefresh)) graph = await compile(true);
   progress.onLateRows?.(lateRows, lateSources);
   if (mappingChanged) progress.onMappingChanged?.();
-  const run = await runGraph(warehouse, graph, { includeTests: true, ...options.graphOptions, fullRefresh, runId, onAction: progress.onAction });
+  // A rebuild for a changed mapping or price book only: the staging tables that read nothing but an
+  // append-only raw table (Google's, with its line ids) do not depend on config and stay incremental.
+  const keepIncremental = fullRefresh && !options.graphOptions?.fullRefresh && lateRows === 0 ? rawReaders.map(targetName) : [];
+  const run = await runGraph(warehouse, graph, { includeTests: true, keepIncremental, ...options.graphOptions, fullRefresh, runId, onAction: progress.onAction });
   const changes = await billingLineChanges(warehouse, runId);
   for (const change of changes) {
     await writeRunLog(warehouse, runId, { name: "core.fct_billing_line", kind: change.change_kind, status: "success", rowsWritten: Number(change.lines_delivered ?? 0), seconds: 0, message: describeChange(change) }, new Date());

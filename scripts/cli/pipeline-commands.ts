@@ -15,6 +15,7 @@ import { landConfigToBigQuery } from "../land/bigquery-config.ts";
 import { DEFAULT_GENERATE_OPTIONS } from "../generate/options.ts";
 import { exportFocus, type FocusExportFormat, type FocusView } from "../export/focus-export.ts";
 import { generateSampleData } from "../generate/sample-data.ts";
+import { generateScaleData, parseScale, SCALES } from "../generate/scale.ts";
 import type { FileLandingResult } from "../land/landing.ts";
 import type { FromApiOptions } from "../land/vendor-module.ts";
 import { vendorById, VENDORS } from "../land/vendors.ts";
@@ -254,12 +255,62 @@ export function registerPipelineCommands(program: Command, globals: () => Global
 
   program
     .command("generate")
-    .description(`Write the deterministic sample data (every vendor's files: ${VENDORS.map((v) => v.providerName).join(", ")}; and a complete config/ folder) without running anything.`)
+    .description(
+      `Write the deterministic sample data (every vendor's files: ${VENDORS.map((v) => v.providerName).join(", ")}; and a complete config/ folder) without running anything. ` +
+        "With --scale, write data of every vendor at a size for load and performance work instead.",
+    )
     .option("-d, --data <dir>", "where the sample data is written", ".rbw/demo-data")
     .option("--months <n>", "invoice months to generate", String(DEFAULT_GENERATE_OPTIONS.months))
     .option("--lines-per-day <n>", "usage lines per customer, service and day (scales the data)", String(DEFAULT_GENERATE_OPTIONS.linesPerDay))
-    .action((opts: { data: string; months: string; linesPerDay: string }) => {
+    .option(
+      "--scale <S|M|L>",
+      "write scale data instead of the sample (sizes below): every vendor in its real format, 3 invoice months (92 days from 2026-08-01); " +
+        "not with --months or --lines-per-day",
+    )
+    .option("--workers <n>", "with --scale: threads writing the Google export days (0: the main thread)", "2")
+    .addHelpText(
+      "after",
+      "\nScale data (--scale):\n" +
+        Object.values(SCALES)
+          .map(
+            (p) =>
+              `  ${p.name}  Google export ${p.gcpRows.toLocaleString("en-US")} rows, ${p.customers} customers with ${p.skusPerCustomer} SKUs each (about ${Math.round(p.gcpRows / 500_000)} GB of NDJSON);\n` +
+              `     Gabia ${p.gabiaCustomers}, Webex ${p.webexCustomers}, AWS Marketplace ${p.awsCustomers} customers (thousands of rows each)`,
+          )
+          .join("\n") +
+        "\nThe Google export is written one NDJSON file per export day as it is generated, on --workers threads, so\n" +
+        "memory stays flat; progress goes to stderr (not with --json). Every customer is in config/customers.json\n" +
+        "with each vendor's block. M takes about 2 minutes on 2 cores; check the disk space first.",
+    )
+    .action(async (opts: { data: string; months: string; linesPerDay: string; scale?: string; workers: string }, command: Command) => {
       const global = globals();
+      if (opts.scale !== undefined) {
+        const profile = parseScale(opts.scale);
+        for (const option of ["months", "linesPerDay"]) {
+          if (command.getOptionValueSource(option) === "cli") throw new UsageError(`--scale sets the size of the data: leave out --${option === "months" ? "months" : "lines-per-day"}.`);
+        }
+        const workers = Number(opts.workers);
+        if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw new UsageError(`--workers must be a whole number from 0 to 16, got "${opts.workers}"`);
+        const marker = join(opts.data, SAMPLE_MARKER);
+        if (existsSync(opts.data) && readdirSync(opts.data).length > 0 && !existsSync(marker)) {
+          throw new Error(`${resolve(opts.data)} already holds data that rbw did not generate; give --data an empty or new folder.`);
+        }
+        mkdirSync(opts.data, { recursive: true });
+        writeFileSync(marker, "Sample data written by `rbw generate`; rbw may replace this folder's contents.\n");
+        const generated = await generateScaleData(opts.data, profile, {
+          workers,
+          onProgress: (p) => {
+            if (!global.json) process.stderr.write(`  ${p.message}\n`);
+          },
+        });
+        const summary = generated.byVendor.map((v) => `${v.rows.toLocaleString("en-US")} ${vendorById(v.vendor).providerName} rows in ${v.files} files`).join(", ");
+        print(
+          global,
+          `Generated scale ${profile.name}: ${summary}, ${generated.customers} customers in config/ under ${resolve(opts.data)} (${generated.seconds.toFixed(1)} s)`,
+          { ...generated, files: generated.files.map((f) => resolve(f)) },
+        );
+        return;
+      }
       const generated = writeSampleData(opts.data, opts);
       print(global, `Generated ${describeGenerated(generated)} and config/ under ${resolve(opts.data)}`, generated);
     });

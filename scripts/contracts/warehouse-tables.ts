@@ -61,6 +61,9 @@ export const LOAD_MANIFEST = {
   rows_quarantined: { type: "BIGINT" },
   loaded_at: { type: "TIMESTAMPTZ" },
   run_id: { type: "VARCHAR" },
+  // Size and modification time when landed: a file with the same path, size and time is not read again.
+  file_size: { type: "BIGINT", nullable: true },
+  file_modified_at: { type: "TIMESTAMPTZ", nullable: true },
 } as const satisfies Record<string, ColumnSpec>;
 
 export const QUARANTINE = {

@@ -164,14 +164,16 @@ export function generateAwsMarketplaceFeeds(dataDir: string, options: GenerateOp
     { country: "US", state: "CA", city: "San Jose", postalCode: "95113", line1: "50 W San Fernando St" },
     { country: "DE", state: "Berlin", city: "Berlin", postalCode: "10117", line1: "Friedrichstraße 68\n4. OG" },
   ];
-  const buyers: Buyer[] = templates.slice(0, customers.length).map((t, i) => {
+  // Scaled: every customer passed is a buyer, the offers taken in turn, prices varying per buyer.
+  const buyerTemplates = options.scaled ? customers.map((_, i) => ({ ...templates[i % templates.length], price: templates[i % templates.length].price + (i % 10) * 5000 })) : templates.slice(0, customers.length);
+  const buyers: Buyer[] = buyerTemplates.map((t, i) => {
     const customer = customers[i];
-    const place = places[i];
+    const place = places[i % places.length];
     const company = t.currency === "EUR" ? `${customer.name} Europe GmbH, "Berlin"` : customer.name;
     return {
       ...t,
       customer,
-      party: party(`buyer:${customer.id}`, `0${String(10203040506 + i * 1111111111).padStart(11, "0")}`, {
+      party: party(`buyer:${customer.id}`, options.scaled ? String(310000000000 + i * 7_919_113) : `0${String(10203040506 + i * 1111111111).padStart(11, "0")}`, {
         company,
         legalName: t.currency === "EUR" ? `${customer.name} Europe GmbH` : customer.name,
         emailDomain: `${customer.id}.example`,
@@ -273,7 +275,7 @@ export function generateAwsMarketplaceFeeds(dataDir: string, options: GenerateOp
       const key = `${buyer.customer.id}:${year}-${month}`;
       const btr = `BTR${id40(`btr:${key}`).slice(0, 37)}`;
       const str = `STR${id40(`str:${key}`).slice(0, 37)}`;
-      const buyerInvoice = String(1_700_000_000 + index * 1000 + buyers.indexOf(buyer) * 10);
+      const buyerInvoice = String(1_700_000_000 + index * (options.scaled ? 100_000 : 1000) + buyers.indexOf(buyer) * 10);
       const sellerInvoice = String(Number(buyerInvoice) + 1);
       const agreementId = `agmt-${id40(`agreement:${buyer.customer.id}`).slice(0, 24)}`;
       const common = {

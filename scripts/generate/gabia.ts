@@ -107,9 +107,21 @@ const SERVER_SPECS = [
   { type: "ssd", storage_type: "ssd", cpu: 2, memory: 4, root: 120 },
 ];
 
-/** The sample end users: two per customer for the first customers, and a trial user nobody claims. */
-function endUsers(customers: SampleCustomer[]): { userId: string; customer?: SampleCustomer }[] {
+/**
+ * The sample end users: two per customer for the first customers, and a trial user nobody claims. Scaled:
+ * every customer, user ids numbered so they never collide (Gabia user ids are 3-16 word characters).
+ */
+function endUsers(customers: SampleCustomer[], scaled = false): { userId: string; customer?: SampleCustomer }[] {
   const users: { userId: string; customer?: SampleCustomer }[] = [];
+  if (scaled) {
+    customers.forEach((customer, i) => {
+      const stem = `${customer.id.replace(/[^a-z0-9]/g, "").slice(0, 6) || "cust"}${String(i + 1).padStart(4, "0")}`;
+      users.push({ userId: `${stem}_web`, customer });
+      if (i % 3 !== 1) users.push({ userId: `${stem}_dev`, customer });
+    });
+    users.push({ userId: "trial_user01" });
+    return users;
+  }
   customers.slice(0, 3).forEach((customer, i) => {
     const stem = customer.id.split("-")[0].replace(/[^a-z0-9]/g, "").slice(0, 10) || `cust${i}`;
     users.push({ userId: `${stem}_web`, customer });
@@ -124,7 +136,9 @@ export function generateGabiaBills(dataDir: string, options: GenerateOptions = D
   const random = mulberry32(options.seed + 7);
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
   const chance = (p: number) => random() < p;
-  const users = endUsers(customers);
+  const users = endUsers(customers, options.scaled);
+  // Resource ids: the user's number and the month, separated when scaled (user 1 in November is not user 11 in January).
+  const rid = (userIndex: number, month: number) => (options.scaled ? `${userIndex + 1}m${month}` : `${userIndex + 1}${month}`);
   const files: string[] = [];
   let rows = 0;
 
@@ -164,7 +178,7 @@ export function generateGabiaBills(dataDir: string, options: GenerateOptions = D
         const key = { server_type: spec.type, storage_type: spec.storage_type, spec: specText };
         const whole = userId !== "trial_user01" && chance(0.7);
         const u = usage(p, whole, 1 + Math.floor(random() * 10), 24 + Math.floor(random() * 400));
-        const svrId = `vm_${userIndex + 1}${month}${s}${String(year).slice(2)}`;
+        const svrId = `vm_${rid(userIndex, month)}${options.scaled ? "s" : ""}${s}${String(year).slice(2)}`;
         const windows = chance(0.25);
         add("servers", "svr", {
           svr_id: svrId,
@@ -216,7 +230,7 @@ export function generateGabiaBills(dataDir: string, options: GenerateOptions = D
         const units = storage === "hdd" ? size / 50 : size / 10;
         const u = usage(p, chance(0.8), 5, 24 * (1 + Math.floor(random() * 12)));
         add("volumes", "vol", {
-          vol_id: `vol_${userIndex + 1}${month}`,
+          vol_id: `vol_${rid(userIndex, month)}`,
           name: `${userId}-data`,
           storage_type: storage,
           type: storage,
@@ -226,15 +240,15 @@ export function generateGabiaBills(dataDir: string, options: GenerateOptions = D
           charge: hourlyCapped(u, units, rates.price("block_storage", "month", { storage_type: storage }), rates.price("block_storage", "hour", { storage_type: storage })),
         });
         add("ips", "ip", {
-          ip_id: `pubIp_${userIndex + 1}${month}`,
-          ip_addr: `211.47.${70 + userIndex}.${10 + month}`,
+          ip_id: `pubIp_${rid(userIndex, month)}`,
+          ip_addr: `211.${47 + Math.floor(userIndex / 180)}.${70 + (userIndex % 180)}.${10 + month}`,
           start: p.first,
           end: p.last,
           charge: hourlyCapped(usage(p, true, 1, 0), 1, rates.price("public_ip", "month"), rates.price("public_ip", "hour")),
         });
       }
       if (userIndex % 2 === 0 && userId !== "trial_user01") {
-        const lbId = `lbg_${userIndex + 1}${month}`;
+        const lbId = `lbg_${rid(userIndex, month)}`;
         add("loadbalancers", "lb", { lb_id: lbId, name: `${userId}-lb`, start: p.first, end: p.last, charge: won(rates.price("load_balancer", "month")) });
         add("traffic", "traffic", {
           type: "lb",
@@ -252,10 +266,10 @@ export function generateGabiaBills(dataDir: string, options: GenerateOptions = D
         const sizeTb = pick([1.5, 3, 6.2]);
         const units = Math.ceil(Math.round(sizeTb * 1000) / 100);
         const monthly = rates.tiers("nas_tier", "month").reduce((sum, t) => sum + Math.max(0, Math.min(units, t.to ?? units) - t.from) * t.price, 0);
-        add("nas", "nas", { nas_id: `nas_${userIndex + 1}${month}`, name: `${userId}-share`, type: "hdd", version: "1", size: sizeTb, start: p.first, end: p.last, charge: won(monthly) });
+        add("nas", "nas", { nas_id: `nas_${rid(userIndex, month)}`, name: `${userId}-share`, type: "hdd", version: "1", size: sizeTb, start: p.first, end: p.last, charge: won(monthly) });
       }
-      if (userIndex === 1) {
-        const imgId = `img_${userIndex + 1}${month}`;
+      if (options.scaled ? userIndex % 10 === 1 : userIndex === 1) {
+        const imgId = `img_${rid(userIndex, month)}`;
         add("images", "img", { img_id: imgId, name: `${userId}-image`, img_os: "Linux", img_os_type: "rocky", date: at(p, 3, 0), charge: won(rates.price("server_image", "count")) });
         add("images_storage", "img", {
           img_id: imgId,

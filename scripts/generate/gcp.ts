@@ -83,6 +83,34 @@ const SKUS: Sku[] = [
 
 type Json = Record<string, unknown>;
 
+/** The fields every export line of a payer (and customer, when it has one) starts with, in Google's order. */
+export function exportLineBase(
+  payer: { id: string; currency: string; usdRate: number },
+  customer: { subAccount: string; googleCustomer: string; correlationId: string | null; id: string; pricePercent: number } | null,
+  invoiceMonth: string,
+  costType: string,
+): Record<string, unknown> {
+  return {
+    billing_account_id: customer?.subAccount ?? `${payer.id.slice(0, 6)}-RESELL-INTERNAL`,
+    payer_billing_account_id: payer.id,
+    invoice: { month: invoiceMonth },
+    cost_type: costType,
+    currency: payer.currency,
+    currency_conversion_rate: payer.usdRate,
+    customer_name: customer?.googleCustomer ?? null,
+    customer_correlation_id: customer?.correlationId ?? null,
+    entitlement_name: customer ? `${customer.googleCustomer}/entitlements/E-${customer.id}` : null,
+    customer_repricing_config_name: customer ? `${customer.googleCustomer}/customerRepricingConfigs/RC-${customer.pricePercent}` : null,
+    seller_name: "Google",
+    transaction_type: "GOOGLE",
+    credits: [],
+    labels: [],
+    system_labels: [],
+    tags: [],
+    adjustmentsInfo: [],
+  };
+}
+
 const pad = (n: number) => String(n).padStart(2, "0");
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -109,25 +137,7 @@ export function generateGcpExport(dataDir: string, options: GenerateOptions = DE
   };
   const months = monthList(options.firstMonth, options.months);
 
-  const base = (payer: Payer, customer: Customer | null, invoiceMonth: string, costType: string): Json => ({
-    billing_account_id: customer?.subAccount ?? `${payer.id.slice(0, 6)}-RESELL-INTERNAL`,
-    payer_billing_account_id: payer.id,
-    invoice: { month: invoiceMonth },
-    cost_type: costType,
-    currency: payer.currency,
-    currency_conversion_rate: payer.usdRate,
-    customer_name: customer?.googleCustomer ?? null,
-    customer_correlation_id: customer?.correlationId ?? null,
-    entitlement_name: customer ? `${customer.googleCustomer}/entitlements/E-${customer.id}` : null,
-    customer_repricing_config_name: customer ? `${customer.googleCustomer}/customerRepricingConfigs/RC-${customer.pricePercent}` : null,
-    seller_name: "Google",
-    transaction_type: "GOOGLE",
-    credits: [],
-    labels: [],
-    system_labels: [],
-    tags: [],
-    adjustmentsInfo: [],
-  });
+  const base = exportLineBase;
 
   for (const [monthIndex, { year, month }] of months.entries()) {
     const invoiceMonth = `${year}${pad(month)}`;

@@ -6,6 +6,11 @@ export interface GenerateOptions {
   /** Usage lines per customer, service and day (scales the data). */
   linesPerDay: number;
   seed: number;
+  /**
+   * Scale mode (`rbw generate --scale`): every customer passed to a generator is billed, with generated
+   * volumes and collision-free ids, instead of the sample's fixed lists. Absent for the sample data.
+   */
+  scaled?: boolean;
 }
 
 export const DEFAULT_GENERATE_OPTIONS: GenerateOptions = { firstMonth: "2026-08", months: 3, linesPerDay: 1, seed: 20261122 };

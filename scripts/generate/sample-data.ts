@@ -47,9 +47,18 @@ export function generateSampleData(dataDir: string, options: GenerateOptions = D
     result.files.push(...generated.files);
     result.byVendor.push({ vendor: vendor.id, rows: generated.rows, files: generated.files.length });
   }
+  writeSampleConfig(dataDir, SAMPLE_CUSTOMERS, blocks, currencies, options);
+  return result;
+}
+
+/**
+ * Writes config/: customers.json (each customer with the blocks of the vendors that bill it), FX rates
+ * into the reporting currency for every currency billed, per month, and settings.json.
+ */
+export function writeSampleConfig(dataDir: string, customerList: SampleCustomer[], blocks: Map<string, Record<string, unknown>>, currencies: Set<string>, options: GenerateOptions): void {
   const dir = join(dataDir, "config");
   mkdirSync(dir, { recursive: true });
-  const customers = SAMPLE_CUSTOMERS.map((c) => ({ customer_id: c.id, customer_name: c.name, ...blocks.get(c.id) }));
+  const customers = customerList.map((c) => ({ customer_id: c.id, customer_name: c.name, ...blocks.get(c.id) }));
   const rates = [...currencies]
     .filter((c) => c !== SAMPLE_RESELLER.reporting_currency)
     .sort()
@@ -63,5 +72,4 @@ export function generateSampleData(dataDir: string, options: GenerateOptions = D
   writeFileSync(join(dir, "customers.json"), `${JSON.stringify({ customers }, null, 2)}\n`);
   writeFileSync(join(dir, "fx_rates.json"), `${JSON.stringify({ rates }, null, 2)}\n`);
   writeFileSync(join(dir, "settings.json"), `${JSON.stringify(SAMPLE_RESELLER, null, 2)}\n`);
-  return result;
 }

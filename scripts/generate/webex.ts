@@ -19,6 +19,22 @@ const WEBEX_CUSTOMERS: Record<string, { external: string | null; users: Partial<
   "daehan-fintech": { external: "CRM-1004", users: { "WHL-CALLING-PRO": 10, "WHL-MEETINGS": 3 }, workspaces: 1 },
 };
 
+/**
+ * Scaled (`rbw generate --scale`): every customer passed, with 5 to 120 users on one to three packages and
+ * a few workspaces; the CRM id (when the customer has one) is the external id.
+ */
+function scaledWebexCustomers(customers: SampleCustomer[], seed: number): [string, (typeof WEBEX_CUSTOMERS)[string]][] {
+  const random = mulberry32(seed + 4117);
+  const skus = ["WHL-CALLING-PRO", "WHL-SUITE", "WHL-MEETINGS"] as const;
+  return customers.map((customer, i) => {
+    const users: Partial<Record<(typeof PACKAGES)[number]["sku"], number>> = {};
+    const packages = 1 + Math.floor(random() * 3);
+    for (let k = 0; k < packages; k++) users[skus[(i + k) % skus.length]] = 5 + Math.floor(random() * 116);
+    const crmId = (customer as SampleCustomer & { crmId?: string }).crmId;
+    return [customer.id, { external: i % 4 === 1 ? null : (crmId ?? null), users, workspaces: Math.floor(random() * 6) }];
+  });
+}
+
 const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
 const uuid = (prefix: string, a: number, b: number) => `${prefix}-${hex(a, 4)}-4000-8000-${hex(b, 12)}`;
 const csvField = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
@@ -49,7 +65,7 @@ interface UserLine {
 export function generateWebexReports(dataDir: string, options: GenerateOptions = DEFAULT_GENERATE_OPTIONS, sampleCustomers: SampleCustomer[] = []): SampleData {
   const random = mulberry32(options.seed + 4004);
   const known = new Set(sampleCustomers.map((c) => c.id));
-  const billed = Object.entries(WEBEX_CUSTOMERS).filter(([id]) => sampleCustomers.length === 0 || known.has(id));
+  const billed = options.scaled ? scaledWebexCustomers(sampleCustomers, options.seed) : Object.entries(WEBEX_CUSTOMERS).filter(([id]) => sampleCustomers.length === 0 || known.has(id));
   const dir = join(dataDir, "webex");
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];
@@ -152,7 +168,7 @@ export function generateWebexReports(dataDir: string, options: GenerateOptions =
   const from = `${first.year - 1}-01-01`;
   const prices = [
     ...PACKAGES.map((p) => ({ sku: p.sku, currency: "USD", wholesale_unit_price: p.wholesale, customer_unit_price: p.customer, effective_from: from })),
-    { sku: "WHL-CALLING-PRO", currency: "USD", wholesale_unit_price: "0.40", customer_unit_price: "0.55", effective_from: from, customer_id: "hanbit-retail" },
+    { sku: "WHL-CALLING-PRO", currency: "USD", wholesale_unit_price: "0.40", customer_unit_price: "0.55", effective_from: from, customer_id: options.scaled ? (billed[0]?.[0] ?? "") : "hanbit-retail" },
     { sku: "WHL-SUITE", currency: "USD", wholesale_unit_price: "0.85", customer_unit_price: "1.25", effective_from: `${second.year}-${String(second.month).padStart(2, "0")}-15` },
   ].filter((p) => !("customer_id" in p) || billed.some(([id]) => id === p.customer_id));
   const config = join(dataDir, "config");

@@ -19,6 +19,9 @@ export function normalizeAdjustments(record: Record<string, unknown>): Record<st
   };
 }
 
+/** checkInvoiceMonth in SQL, for DuckDB's readers (normalizeAdjustments only touches records with a field outside the schema). */
+export const INVOICE_MONTH_IS_VALID = "regexp_full_match(src.invoice.month, '[0-9]{4}(0[1-9]|1[0-2])')";
+
 /** invoice.month is the billing period of every Google line: it must be a real YYYYMM month. */
 export function checkInvoiceMonth(record: Record<string, unknown>): { field: string; reason: string } | undefined {
   const month = (record.invoice as { month?: unknown } | null)?.month;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { generateGcpExport } from "../generate/gcp.ts";
-import { checkInvoiceMonth, normalizeAdjustments } from "./gcp-rules.ts";
+import { checkInvoiceMonth, INVOICE_MONTH_IS_VALID, normalizeAdjustments } from "./gcp-rules.ts";
 import { ndjsonReader, parquetReader } from "./readers.ts";
 import type { VendorModule } from "./vendor-module.ts";
 
@@ -36,6 +36,7 @@ export const gcpVendor: VendorModule<z.infer<typeof gcpCustomerBlock>> = {
         if (!warehouse) throw new Error("Parquet is read through DuckDB: a warehouse is needed");
         return parquetReader(warehouse, requiredFields);
       },
+      engine: { valid: INVOICE_MONTH_IS_VALID },
       parallel: (file) => !file.endsWith(".parquet"),
       normalize: normalizeAdjustments,
       check: checkInvoiceMonth,

@@ -9,6 +9,7 @@ import { qualified, quoteIdent, type DuckDbWarehouse } from "../engines/duckdb/e
 import { requiredFields, SourceFormatError } from "./readers.ts";
 import { stageRecords, targetFor, type LandingTarget, type QuarantinedRow, type StagedFile } from "./stage.ts";
 import { StagePool } from "./stage-pool.ts";
+import { EngineLander, engineFormat } from "./engine-reader.ts";
 import type { RawTableSpec, VendorModule } from "./vendor-module.ts";
 import { VENDORS } from "./vendors.ts";
 
@@ -21,6 +22,8 @@ export interface FileLandingResult {
   rowsLanded: number;
   rowsQuarantined: number;
   checksum: string;
+  /** Who read the file: DuckDB's own reader (engine-reader.ts) or the record validator, row by row. */
+  readBy?: "duckdb" | "validator";
 }
 
 export interface LandingContext {
@@ -42,6 +45,9 @@ const LINEAGE_COLUMNS = `_extra JSON, _source_file VARCHAR NOT NULL, _source_lin
 export async function ensureLandingTables(warehouse: DuckDbWarehouse): Promise<void> {
   await warehouse.ensureSchema("raw");
   await warehouse.exec(tableDdl("raw", "load_manifest", LOAD_MANIFEST));
+  // Warehouses from before the manifest kept file sizes and times get the columns (empty for old rows).
+  await warehouse.exec(`ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS file_size BIGINT`);
+  await warehouse.exec(`ALTER TABLE raw.load_manifest ADD COLUMN IF NOT EXISTS file_modified_at TIMESTAMPTZ`);
   await warehouse.exec(tableDdl("raw", "quarantine", QUARANTINE));
 }
 
@@ -88,30 +94,59 @@ export async function landVendor(warehouse: DuckDbWarehouse, vendor: VendorModul
   return results;
 }
 
+/** Files DuckDB reads itself are landed in batches of about this many bytes (as stored, gzipped or not). */
+const ENGINE_BATCH_BYTES = 256 * 1024 * 1024;
+
 /** Staged NDJSON is committed in batches: one multi-file read and one transaction per batch. */
 const BATCH_ROWS = 50_000;
 
+/** A file as the manifest knows it: its checksum, and its size and modification time when landed. */
+interface FileIdentity {
+  size: number;
+  modifiedAt: string;
+}
+
+const identityKey = (path: string, id: FileIdentity) => `${path}\u0000${id.size}\u0000${id.modifiedAt}`;
+
+/** A new file's place in the landing. */
+interface PlannedFile {
+  file: string;
+  path: string;
+  checksum: string;
+  identity: FileIdentity;
+  isNew: boolean;
+  stagingFile: string;
+  early?: Promise<StagedFile>;
+  afterLine: number;
+}
+
 /**
- * Lands a vendor's files into `raw.<table>` (one format reader per file, one committer): valid rows into the raw table with their lineage, unreadable rows
- * into `raw.quarantine` with the reason, and one manifest row per file, committed together. A file
- * whose checksum is already in the manifest is skipped, so re-landing adds nothing; a file of a table
- * with `appendOnlyFiles` that grew lands only its new records. A file that cannot
- * be read at all stops the landing after everything before it has been committed.
+ * Lands a vendor's files into `raw.<table>`: valid rows into the raw table with their lineage, unreadable
+ * rows into `raw.quarantine` with the reason, and one manifest row per file, committed together. Tables
+ * whose files DuckDB can read itself (`engine`) land them through its readers; a file with anything the
+ * readers cannot vouch for, and every file of other tables, goes through the record validator (one format
+ * reader per file, one committer). A file already in the manifest with the same path, size and
+ * modification time is not read again; one whose checksum is there is skipped, so re-landing adds
+ * nothing; a file of a table with `appendOnlyFiles` that grew lands only its new records. A file that
+ * cannot be read at all stops the landing after everything before it has been committed.
  */
 export async function landFiles(warehouse: DuckDbWarehouse, vendor: VendorModule, spec: RawTableSpec, files: string[], context: LandingContext): Promise<FileLandingResult[]> {
   const target = landingTarget(context.projectDir, vendor, spec);
   const required = requiredFields(target.fields);
   // Workers find the vendor in VENDORS; a vendor passed in from elsewhere (a test's) is read here.
-  const inParallel = (file: string) => VENDORS.includes(vendor) && (spec.parallel?.(file) ?? false);
+  const inParallel = (file: string) => VENDORS.includes(vendor) && !byEngine(file) && (spec.parallel?.(file) ?? false);
+  const byEngine = (file: string) => spec.engine !== undefined && engineFormat(file) !== undefined;
   await ensureLandingTables(warehouse);
   await warehouse.exec(rawTableDdl(target.table, target.fields));
-  const manifest = await warehouse.db
-    .selectFrom("raw.load_manifest")
-    .select(["checksum"])
-    .where("source_system", "=", target.sourceSystem)
-    .where("source_object", "=", target.table)
-    .execute();
+  const manifest = await warehouse.query<{ file_path: string; checksum: string; file_size: string | null; modified: string | null }>(
+    `SELECT file_path, checksum, file_size::VARCHAR AS file_size, strftime(file_modified_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS modified
+     FROM raw.load_manifest WHERE source_system = $1 AND source_object = $2`,
+    [target.sourceSystem, target.table],
+  );
   const seen = new Set(manifest.map((m) => m.checksum));
+  const known = new Map(
+    manifest.filter((m) => m.file_size !== null && m.modified !== null).map((m) => [identityKey(m.file_path, { size: Number(m.file_size), modifiedAt: m.modified as string }), m.checksum]),
+  );
   const landedThrough = spec.appendOnlyFiles ? await linesLandedPerFile(warehouse, target) : new Map<string, number>();
   const results: FileLandingResult[] = [];
   const report = (result: FileLandingResult) => {
@@ -119,7 +154,7 @@ export async function landFiles(warehouse: DuckDbWarehouse, vendor: VendorModule
     context.onFile?.(result);
   };
   const stagingDir = mkdtempSync(join(tmpdir(), "rbw-land-"));
-  let batch: StagedFile[] = [];
+  let batch: (StagedFile & { identity: FileIdentity })[] = [];
   let batchRows = 0;
   // DuckDB commits one batch while the next files are read and validated in JavaScript.
   let committing: Promise<void> = Promise.resolve();
@@ -131,17 +166,25 @@ export async function landFiles(warehouse: DuckDbWarehouse, vendor: VendorModule
     if (staged.length === 0) return;
     committing = commitStaged(warehouse, target, staged, context).then((committed) => committed.forEach(report));
   };
-  const parallelBytes = files.filter(inParallel).reduce((n, f) => n + statSync(f).size, 0);
+  const identities = new Map(files.map((file) => [file, identityOf(file)]));
+  const parallelBytes = files.filter(inParallel).reduce((n, f) => n + (identities.get(f) as FileIdentity).size, 0);
   const workers = context.workers ?? (parallelBytes >= PARALLEL_FROM_BYTES ? Math.min(2, availableParallelism()) : 0);
   // Threads start with the first new file they can read: a re-run over files landed before starts none.
   let pool: StagePool | undefined;
   const stagePool = () => (workers > 0 ? (pool ??= new StagePool(workers)) : undefined);
+  const engine = spec.engine
+    ? new EngineLander<PlannedFile>(warehouse, target, spec.engine, context.runId, async (landed) => {
+        for (const f of landed) await recordFile(warehouse, target, f.path, f.checksum, context, f.rows, [], f.identity);
+      })
+    : undefined;
   try {
-    // First pass: checksums decide what is new; new files a worker can read start validating at once.
-    const plan = [];
+    // First pass: files the manifest knows by path, size and time are skipped unread; checksums decide
+    // what else is new; new files a worker can read start validating at once.
+    const plan: PlannedFile[] = [];
     for (const [index, file] of files.entries()) {
       const path = relative(context.dataDir, file);
-      const checksum = await sha256(file);
+      const identity = identities.get(file) as FileIdentity;
+      const checksum = known.get(identityKey(path, identity)) ?? (await sha256(file));
       const isNew = !seen.has(checksum);
       seen.add(checksum);
       const stagingFile = join(stagingDir, `${index}-${basename(file)}.ndjson`);
@@ -151,15 +194,36 @@ export async function landFiles(warehouse: DuckDbWarehouse, vendor: VendorModule
           ? stagePool()?.stage({ vendorId: vendor.id, table: spec.table, fields: target.fields, file, path, checksum, runId: context.runId, stagingFile })
           : undefined;
       early?.catch(() => undefined);
-      plan.push({ file, path, checksum, isNew, stagingFile, early, afterLine });
+      plan.push({ file, path, checksum, identity, isNew, stagingFile, early, afterLine });
     }
-    // Second pass, in file order: commit batches; a file that cannot be read stops here.
-    for (const { file, path, checksum, isNew, stagingFile, early, afterLine } of plan) {
-      if (!isNew) {
+    // Second pass, in file order: DuckDB's readers take what they can, batches of validated files are
+    // committed; a file that cannot be read stops here.
+    const refused = new Set<PlannedFile>();
+    const engineCan = (p: PlannedFile) => engine !== undefined && p.isNew && p.afterLine === 0 && byEngine(p.file) && !refused.has(p);
+    let i = 0;
+    while (i < plan.length) {
+      const planned = plan[i];
+      if (!planned.isNew) {
         await committing;
-        report({ file: path, status: "already landed", rowsLanded: 0, rowsQuarantined: 0, checksum });
+        report({ file: planned.path, status: "already landed", rowsLanded: 0, rowsQuarantined: 0, checksum: planned.checksum });
+        i++;
         continue;
       }
+      if (engine && engineCan(planned)) {
+        // One read and one transaction per batch of files, so progress shows and a batch stays small.
+        let end = i;
+        let bytes = 0;
+        while (end < plan.length && engineCan(plan[end]) && (end === i || bytes + plan[end].identity.size <= ENGINE_BATCH_BYTES)) bytes += plan[end++].identity.size;
+        // Validated files before these are committed first, so the manifest keeps file order.
+        await commit();
+        await committing;
+        const landed = await engine.land(plan.slice(i, end));
+        for (const f of landed) report({ file: f.path, status: "landed", rowsLanded: f.rows, rowsQuarantined: 0, checksum: f.checksum, readBy: "duckdb" });
+        if (i + landed.length < end) refused.add(plan[i + landed.length]);
+        i += landed.length;
+        continue;
+      }
+      const { file, path, checksum, stagingFile, early, afterLine, identity } = planned;
       let staged: StagedFile;
       if (early) {
         staged = await early;
@@ -168,9 +232,10 @@ export async function landFiles(warehouse: DuckDbWarehouse, vendor: VendorModule
         await committing;
         staged = await stageRecords(target, spec.reader(file, { warehouse, requiredFields: required }), file, path, checksum, context, stagingFile, afterLine);
       }
-      batch.push(staged);
+      batch.push({ ...staged, identity });
       batchRows += staged.rowsLanded;
       if (batchRows >= BATCH_ROWS) await commit();
+      i++;
     }
     await commit();
     await committing;
@@ -187,6 +252,11 @@ export async function landFiles(warehouse: DuckDbWarehouse, vendor: VendorModule
     rmSync(stagingDir, { recursive: true, force: true });
   }
   return results;
+}
+
+function identityOf(file: string): FileIdentity {
+  const stats = statSync(file);
+  return { size: stats.size, modifiedAt: new Date(Math.floor(stats.mtimeMs)).toISOString() };
 }
 
 /** For files that only grow: the last line of each file landed or quarantined so far. */
@@ -210,6 +280,7 @@ async function recordFile(
   context: LandingContext,
   rowsLanded: number,
   quarantined: QuarantinedRow[],
+  identity: FileIdentity,
 ): Promise<void> {
   const now = new Date().toISOString();
   for (let i = 0; i < quarantined.length; i += 500) {
@@ -241,12 +312,17 @@ async function recordFile(
       rows_quarantined: quarantined.length,
       loaded_at: now,
       run_id: context.runId,
+      file_size: identity.size,
+      file_modified_at: identity.modifiedAt,
     })
     .execute();
 }
 
-/** Loads staged files with one multi-file read, their quarantine and manifest rows, in one transaction. */
-async function commitStaged(warehouse: DuckDbWarehouse, target: LandingTarget, staged: StagedFile[], context: LandingContext): Promise<FileLandingResult[]> {
+/**
+ * Loads staged files with one multi-file read, their quarantine and manifest rows, in one transaction; the
+ * staged files are removed as soon as they are committed.
+ */
+async function commitStaged(warehouse: DuckDbWarehouse, target: LandingTarget, staged: (StagedFile & { identity: FileIdentity })[], context: LandingContext): Promise<FileLandingResult[]> {
   const columns = target.fields.map((f) => `${quoteIdent(f.name)}: '${duckDbType(f).replace(/'/g, "''")}'`);
   columns.push(`"_extra": 'JSON'`, `"_source_file": 'VARCHAR'`, `"_source_line": 'BIGINT'`, `"_run_id": 'VARCHAR'`, `"_loaded_at": 'TIMESTAMPTZ'`);
   const withRows = staged.filter((f) => f.rowsLanded > 0).map((f) => f.stagingFile);
@@ -257,7 +333,8 @@ async function commitStaged(warehouse: DuckDbWarehouse, target: LandingTarget, s
         `INSERT INTO ${qualified("raw", target.table)} BY NAME SELECT * FROM read_json([${list}], format = 'newline_delimited', columns = {${columns.join(", ")}})`,
       );
     }
-    for (const file of staged) await recordFile(warehouse, target, file.path, file.checksum, context, file.rowsLanded, file.quarantined);
+    for (const file of staged) await recordFile(warehouse, target, file.path, file.checksum, context, file.rowsLanded, file.quarantined, file.identity);
   });
-  return staged.map((f) => ({ file: f.path, status: "landed", rowsLanded: f.rowsLanded, rowsQuarantined: f.quarantined.length, checksum: f.checksum }));
+  for (const file of staged) rmSync(file.stagingFile, { force: true });
+  return staged.map((f) => ({ file: f.path, status: "landed", rowsLanded: f.rowsLanded, rowsQuarantined: f.quarantined.length, checksum: f.checksum, readBy: "validator" }));
 }

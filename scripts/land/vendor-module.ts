@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 import type { GenerateOptions } from "../generate/options.ts";
+import type { EngineLanding } from "./engine-reader.ts";
 import type { Reader } from "./readers.ts";
 import type { VendorRules } from "./stage.ts";
 
@@ -13,6 +14,12 @@ export interface RawTableSpec extends VendorRules {
   extensions: string[];
   /** The reader for one file (by its name); Parquet needs the warehouse (DuckDB reads it). */
   reader: (file: string, context: { warehouse?: DuckDbWarehouse; requiredFields: string[] }) => Reader;
+  /**
+   * DuckDB's own readers land the table's newline-delimited JSON and Parquet files (see engine-reader.ts);
+   * `normalize` must leave a record with only the schema's fields as it is, and `engine.valid` is the SQL
+   * form of `check`. Files with anything else go through `reader` and the record validator.
+   */
+  engine?: EngineLanding;
   /** Whether the reader can run on a worker thread (it needs nothing from the main thread). */
   parallel?: (file: string) => boolean;
   /** Files only ever grow at the end (AWS appends each day to the month's file): a landed file that changed lands only its records past the lines landed or quarantined from it before. */

@@ -26,6 +26,8 @@ export interface ActionResult {
 
 export interface RunOptions extends Selection {
   fullRefresh?: boolean;
+  /** Incremental tables a full refresh leaves incremental (their inputs did not change in a way that needs it). */
+  keepIncremental?: string[];
   dryRun?: boolean;
   /** Run the graph's unit tests (tests[]) after the actions. */
   includeTests?: boolean;
@@ -113,7 +115,7 @@ async function executeAction(warehouse: DuckDbWarehouse, action: GraphAction, op
   const seconds = () => (performance.now() - started) / 1000;
   let statements: string[] = [];
   try {
-    const plan = await planAction(action, warehouse, { fullRefresh: options.fullRefresh });
+    const plan = await planAction(action, warehouse, { fullRefresh: options.fullRefresh && !(options.keepIncremental ?? []).includes(action.name) });
     statements = plan.statements;
     if (options.dryRun) {
       const extra = plan.failingRows ? [`SELECT * FROM "${plan.failingRows.schema}"."${plan.failingRows.name}"`] : [];

@@ -45,11 +45,11 @@ describe("rbw command line", () => {
     for (const dir of ["definitions", "includes", "assertions"]) cpSync(join(REPO_ROOT, dir), join(project, dir), { recursive: true });
     for (const file of ["dataform.json", "package.json"]) cpSync(join(REPO_ROOT, file), join(project, file));
     cpSync(join(REPO_ROOT, "node_modules/@dataform/core"), join(project, "node_modules/@dataform/core"), { recursive: true });
-    const model = join(project, "definitions/marts/customer_invoice.sqlx");
-    writeFileSync(model, readFileSync(model, "utf8").replace("SUM(CASE WHEN charge_category = 'Tax'", "SUM(CASE WHEN charge_categroy = 'Tax'"));
+    const model = join(project, "definitions/marts/margin_summary.sqlx");
+    writeFileSync(model, readFileSync(model, "utf8").replace("IFNULL(SUM(cost_reporting), 0)", "IFNULL(SUM(cost_reportng), 0)"));
     const check = await rbw(["check", "--project", project]);
     expect(check.status).toBe(1);
-    expect(check.stdout).toContain("marts.customer_invoice (definitions/marts/customer_invoice.sqlx): Unrecognized name: charge_categroy");
+    expect(check.stdout).toContain("marts.margin_summary (definitions/marts/margin_summary.sqlx): Unrecognized name: cost_reportng");
   });
 
   it("runs the whole job from a data directory and exits 0, then reports in Korean", async () => {

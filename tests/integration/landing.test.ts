@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -154,5 +154,114 @@ describe("landing Google export extracts", () => {
       ["2.json", "1"],
       ["3.json", "1"],
     ]);
+  });
+
+  describe("through DuckDB's own readers", () => {
+    // 38 significant digits: 29 before the point and 9 after, what BigQuery NUMERIC holds.
+    const WIDE = "12345678901234567890123456789.123456789";
+    const WIDE_NEGATIVE = "-98765432109876543210987654321.987654321";
+
+    it("reads clean files with DuckDB, money to the last of 38 digits when written as JSON strings", async () => {
+      writeFileSync(join(exportDir, "a.json.gz"), gzipSync(`${line({ cost: WIDE })}\n${line({ credits: [{ type: "PROMOTION", amount: WIDE_NEGATIVE }] })}\n`));
+      writeFileSync(join(exportDir, "b.json"), `${line({ cost: 0.1, currency_conversion_rate: 1385.2 })}\n`);
+      const results = await land();
+      expect(results.map((r) => [r.file.split("/").at(-1), r.readBy, r.rowsLanded])).toEqual([
+        ["a.json.gz", "duckdb", 2],
+        ["b.json", "duckdb", 1],
+      ]);
+      expect((await rawRows()).map((r) => [r.cost, r.credit, r.line])).toEqual([
+        [`${WIDE}`, "-0.049382716", "1"],
+        ["1.234567891", WIDE_NEGATIVE, "2"],
+        ["0.100000000", "-0.049382716", "1"],
+      ]);
+    });
+
+    it("leaves a file with a bare number too long for a double to the validator, which keeps every digit", async () => {
+      writeFileSync(join(exportDir, "a.json"), `${line().replace('"cost":"1.234567891"', `"cost":${WIDE}`)}\n`);
+      writeFileSync(join(exportDir, "b.json"), `${line().replace('"cost":"1.234567891"', `"cost":${WIDE_NEGATIVE}`)}\n`);
+      const results = await land();
+      expect(results.map((r) => r.readBy)).toEqual(["validator", "validator"]);
+      expect((await rawRows()).map((r) => r.cost)).toEqual([WIDE, WIDE_NEGATIVE]);
+    });
+
+    it("leaves to the validator what DuckDB would read differently: a number in a text field, an object for text, more than 9 decimals, a list given as one object", async () => {
+      const files: Record<string, string> = {
+        "1_number_as_text.json": line({ customer_name: 100000000000.5 }),
+        "2_object_as_text.json": line({ cost_type: { nested: "x" } }),
+        "3_long_decimals.json": line({ customer_cost: "1.1234567891" }),
+        "4_bare_long_decimals.json": line().replace('"cost":"1.234567891"', '"cost":1.1234567891'),
+        "5_single_credit.json": line({ credits: { type: "PROMOTION", amount: "-1" } }),
+        "6_spaced_decimal.json": line({ cost: ".5" }),
+      };
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(exportDir, name), `${text}\n`);
+      const results = await land();
+      expect(results.map((r) => [r.file.split("/").at(-1), r.readBy, r.rowsLanded, r.rowsQuarantined])).toEqual([
+        ["1_number_as_text.json", "validator", 1, 0],
+        ["2_object_as_text.json", "validator", 0, 1],
+        ["3_long_decimals.json", "validator", 0, 1],
+        ["4_bare_long_decimals.json", "validator", 0, 1],
+        ["5_single_credit.json", "validator", 1, 0],
+        ["6_spaced_decimal.json", "validator", 0, 1],
+      ]);
+      const [asText] = await warehouse.query<{ name: string }>(`SELECT customer_name AS name FROM raw.reseller_billing_detailed_export_v1 WHERE _source_file LIKE '%1_number_as_text.json'`);
+      expect(asText.name).toBe("100000000000.5");
+    });
+
+    it("lands the generated sample export the same whichever reader reads it", async () => {
+      const { generateGcpExport } = await import("../../scripts/generate/gcp.ts");
+      generateGcpExport(dataDir, { firstMonth: "2026-08", months: 1, linesPerDay: 2, seed: 7 }, []);
+      const viaDuckDb = await land();
+      expect(viaDuckDb.every((r) => r.readBy === "duckdb")).toBe(true);
+      const other = await DuckDbWarehouse.open(":memory:");
+      const withoutEngine = { ...gcpVendor, rawTables: gcpVendor.rawTables.map((t) => ({ ...t, engine: undefined })) };
+      try {
+        const viaValidator = await landVendor(other, withoutEngine, { runId: "test-run", dataDir, projectDir: REPO_ROOT });
+        expect(viaValidator.every((r) => r.readBy === "validator")).toBe(true);
+        const columns = "* EXCLUDE (_loaded_at)";
+        const dump = async (w: DuckDbWarehouse) =>
+          (await w.query<{ row: string }>(`SELECT to_json(r)::VARCHAR AS row FROM (SELECT ${columns} FROM raw.reseller_billing_detailed_export_v1) AS r ORDER BY _source_file, _source_line`)).map((r) => r.row);
+        const [a, b] = [await dump(warehouse), await dump(other)];
+        expect(a.length).toBeGreaterThan(100);
+        expect(a).toEqual(b);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it("lands Parquet with the raw table's column types through read_parquet", async () => {
+      // The raw table's own rows, written as Parquet, have exactly its column types.
+      writeFileSync(join(exportDir, "rows.json"), `${line({ cost: WIDE })}\n${line()}\n`);
+      await land();
+      rmSync(join(exportDir, "rows.json"));
+      await warehouse.exec(
+        `COPY (SELECT * EXCLUDE (_extra, _source_file, _source_line, _run_id, _loaded_at) FROM raw.reseller_billing_detailed_export_v1) TO '${join(exportDir, "typed.parquet")}' (FORMAT parquet)`,
+      );
+      const results = await land();
+      const parquet = results.find((r) => r.file.endsWith("typed.parquet"));
+      expect(parquet).toMatchObject({ status: "landed", readBy: "duckdb", rowsLanded: 2 });
+      const costs = await warehouse.query<{ cost: string; line: string }>(
+        `SELECT cost::VARCHAR AS cost, _source_line::VARCHAR AS line FROM raw.reseller_billing_detailed_export_v1 WHERE _source_file LIKE '%typed.parquet' ORDER BY _source_line`,
+      );
+      expect(costs).toEqual([
+        { cost: WIDE, line: "1" },
+        { cost: "1.234567891", line: "2" },
+      ]);
+    });
+
+    it("recognises a file it landed by path, size and modification time without reading it again", async () => {
+      const file = join(exportDir, "a.json");
+      const delivered = new Date("2026-10-02T03:00:00Z");
+      writeFileSync(file, `${line()}\n${line({ cost: "{bad" })}\n`);
+      utimesSync(file, delivered, delivered);
+      await land();
+      // Same size and time, different bytes: taken for the file already landed, not hashed again.
+      writeFileSync(file, `${line()}\n${line({ cost: "{bag" })}\n`);
+      utimesSync(file, delivered, delivered);
+      expect((await land()).map((r) => r.status)).toEqual(["already landed"]);
+      // A new time: hashed, and landed as the new content it is.
+      const touched = new Date(delivered.getTime() + 60_000);
+      utimesSync(file, touched, touched);
+      expect((await land()).map((r) => [r.status, r.rowsLanded, r.rowsQuarantined])).toEqual([["landed", 1, 1]]);
+    });
   });
 });
