@@ -4,7 +4,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { GCP_EXPORT_DIR } from "../land/gcp-layout.ts";
-import { exportLineBase } from "./gcp.ts";
+import { exportLineBase, PAYERS as SAMPLE_PAYERS, RESELLER_ACCOUNT, type Payer, type SkuBase } from "./gcp.ts";
 import { monthList, mulberry32 } from "./options.ts";
 
 /**
@@ -36,36 +36,15 @@ export interface ScaleCustomer {
   crmId: string;
 }
 
-const RESELLER_ACCOUNT = "accounts/C01rsllr";
-
-interface Payer {
-  id: string;
-  currency: string;
-  usdRate: number;
-  scale: number;
-  roundingSpelling: string;
-}
-
-const PAYERS: Payer[] = [
-  { id: "01A2B3-C4D5E6-F7A8B9", currency: "USD", usdRate: 1, scale: 1, roundingSpelling: "rounding error" },
-  { id: "0B1C2D-3E4F5A-6B7C8D", currency: "KRW", usdRate: 1385.2, scale: 1385, roundingSpelling: "rounding_error" },
-  { id: "01D4E5-F6A7B8-C9D0E1", currency: "USD", usdRate: 1, scale: 1, roundingSpelling: "rounding error" },
-];
+/** The sample export's payers and a second USD payer. */
+const PAYERS: Payer[] = [...SAMPLE_PAYERS, { id: "01D4E5-F6A7B8-C9D0E1", currency: "USD", usdRate: 1, scale: 1, roundingSpelling: "rounding error" }];
 
 /** The currencies the scaled Google export bills in. */
 export const GCP_SCALE_CURRENCIES = [...new Set(PAYERS.map((p) => p.currency))];
 
 type Kind = "compute" | "storage" | "bigquery" | "workspace" | "other";
 
-interface Sku {
-  serviceId: string;
-  service: string;
-  skuId: string;
-  sku: string;
-  unit: string;
-  pricingUnit: string;
-  dailyMicros: number;
-  unitPriceMicros: number;
+interface Sku extends SkuBase {
   kind: Kind;
   global: boolean;
   slug: string;

@@ -21,9 +21,9 @@ export function micros(value: number): string {
   return `${sign}${int}${frac ? `.${frac}` : ""}`;
 }
 
-const RESELLER_ACCOUNT = "accounts/C01rsllr";
+export const RESELLER_ACCOUNT = "accounts/C01rsllr";
 
-interface Payer {
+export interface Payer {
   id: string;
   currency: string;
   /** Local currency units per USD (Google's currency_conversion_rate). */
@@ -33,7 +33,8 @@ interface Payer {
   roundingSpelling: string;
 }
 
-const PAYERS: Payer[] = [
+/** The reseller's payer accounts (billing currencies) of the sample export. */
+export const PAYERS: Payer[] = [
   { id: "01A2B3-C4D5E6-F7A8B9", currency: "USD", usdRate: 1, scale: 1, roundingSpelling: "rounding error" },
   { id: "0B1C2D-3E4F5A-6B7C8D", currency: "KRW", usdRate: 1385.2, scale: 1385, roundingSpelling: "rounding_error" },
 ];
@@ -57,7 +58,8 @@ const CUSTOMERS: Customer[] = [
   { id: "daehan-fintech", name: "Daehan Fintech", googleCustomer: `${RESELLER_ACCOUNT}/customers/V1n6Rt`, correlationId: "CRM-1004", subAccount: "0B1C2D-000004-BBBB04", payer: PAYERS[1], pricePercent: 110, creditType: "SUBSCRIPTION_BENEFIT" },
 ];
 
-interface Sku {
+/** A Google SKU as the generators bill it. */
+export interface SkuBase {
   serviceId: string;
   service: string;
   skuId: string;
@@ -68,6 +70,9 @@ interface Sku {
   dailyMicros: number;
   /** Price per pricing unit in USD micro-units. */
   unitPriceMicros: number;
+}
+
+interface Sku extends SkuBase {
   region: string | null;
   workspace?: boolean;
 }

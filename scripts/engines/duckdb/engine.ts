@@ -59,6 +59,12 @@ export class DuckDbWarehouse {
     }
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
+    // RBW_MEMORY_LIMIT caps DuckDB's memory (e.g. 2GB); above it DuckDB spills to disk beside the warehouse.
+    const limit = process.env.RBW_MEMORY_LIMIT;
+    if (limit) {
+      if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(limit)) throw new Error(`RBW_MEMORY_LIMIT=${limit} is not a size such as 2GB or 512MiB`);
+      await connection.run(`SET memory_limit = '${limit}'`);
+    }
     return new DuckDbWarehouse(path, instance, connection);
   }
 
