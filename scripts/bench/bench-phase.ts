@@ -10,7 +10,7 @@ import { mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { checkGraph } from "../check/zetasql-check.ts";
 import { duckDbType, loadSourceSchemas } from "../contracts/source-schema.ts";
-import { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
+import { DuckDbWarehouse, quoteLiteral } from "../engines/duckdb/engine.ts";
 import { GCP_EXPORT_TABLE } from "../land/gcp-layout.ts";
 import { VENDORS } from "../land/vendors.ts";
 import { landData } from "../pipeline.ts";
@@ -26,7 +26,6 @@ export type PhaseRequest =
   | { phase: "incremental"; projectDir: string; warehouse: string; month: string }
   | { phase: "check"; projectDir: string };
 
-const sqlString = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; value: T }> {
   const start = performance.now();
@@ -44,11 +43,11 @@ async function bestOf(n: number, work: () => Promise<unknown>): Promise<number> 
 function gcpColumns(projectDir: string): string {
   const schema = loadSourceSchemas(projectDir).get(GCP_EXPORT_TABLE);
   if (!schema) throw new Error(`no schema for ${GCP_EXPORT_TABLE}`);
-  return `{${schema.fields.map((f) => `${sqlString(f.name)}: ${sqlString(duckDbType(f))}`).join(", ")}}`;
+  return `{${schema.fields.map((f) => `${quoteLiteral(f.name)}: ${quoteLiteral(duckDbType(f))}`).join(", ")}}`;
 }
 
 const readJson = (projectDir: string, files: string[]) =>
-  `read_json([${files.map(sqlString).join(", ")}], format = 'newline_delimited', columns = ${gcpColumns(projectDir)})`;
+  `read_json([${files.map(quoteLiteral).join(", ")}], format = 'newline_delimited', columns = ${gcpColumns(projectDir)})`;
 
 const failures = (summary: RunSummary) =>
   summary.results.filter((r) => r.status !== "success").map((r) => `${r.name}: ${r.status}${r.message ? ` (${r.message.slice(0, 200)})` : ""}`);
@@ -78,7 +77,7 @@ async function run(request: PhaseRequest): Promise<Record<string, unknown>> {
     }
     case "duckdb-read": {
       // The floor of landing: DuckDB alone reading the same files into a table of the raw types.
-      const source = request.format === "json" ? readJson(request.projectDir, request.files) : `read_parquet([${request.files.map(sqlString).join(", ")}])`;
+      const source = request.format === "json" ? readJson(request.projectDir, request.files) : `read_parquet([${request.files.map(quoteLiteral).join(", ")}])`;
       return DuckDbWarehouse.using(request.scratch, async (warehouse) => {
         const read = await timed(() => warehouse.exec(`CREATE TABLE copy_of_export AS SELECT * FROM ${source}`));
         const rows = Number((await warehouse.query<{ n: string }>("SELECT COUNT(*)::VARCHAR AS n FROM copy_of_export"))[0].n);
@@ -92,7 +91,7 @@ async function run(request: PhaseRequest): Promise<Record<string, unknown>> {
         const convert = await timed(async () => {
           for (const file of request.files) {
             const target = join(request.outDir, `${basename(file).replace(/\.(json|ndjson|jsonl)(\.gz)?$/, "")}.parquet`);
-            await warehouse.exec(`COPY (SELECT * FROM ${readJson(request.projectDir, [file])}) TO ${sqlString(target)} (FORMAT parquet)`);
+            await warehouse.exec(`COPY (SELECT * FROM ${readJson(request.projectDir, [file])}) TO ${quoteLiteral(target)} (FORMAT parquet)`);
             out.push(target);
           }
         });

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { UsageError } from "../clients/errors.ts";
-import type { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
+import { quoteIdent, quoteLiteral, type DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 
 export const FOCUS_VIEWS = { upstream: "focus_upstream", customer: "focus_customer" } as const;
 export type FocusView = keyof typeof FOCUS_VIEWS;
@@ -30,8 +30,6 @@ const CUSTOMER_ID = /^[a-z0-9][a-z0-9_-]*$/;
 /** The column naming the reseller's customer in each view. */
 const CUSTOMER_COLUMN: Record<FocusView, string> = { upstream: "x_CustomerId", customer: "BillingAccountId" };
 
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const quoteText = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /**
  * Writes one billing period of a FOCUS view as a file a FinOps tool loads: Parquet keeps the view's types
@@ -57,14 +55,14 @@ export async function exportFocus(warehouse: DuckDbWarehouse, options: FocusExpo
   const first = `${options.month}-01`;
   const next = `${month === 12 ? year + 1 : year}-${String(month === 12 ? 1 : month + 1).padStart(2, "0")}-01`;
   const filters = [
-    `"BillingPeriodStart" >= TIMESTAMPTZ ${quoteText(`${first} 00:00:00+00`)}`,
-    `"BillingPeriodStart" < TIMESTAMPTZ ${quoteText(`${next} 00:00:00+00`)}`,
-    ...(options.customer ? [`${quoteIdent(CUSTOMER_COLUMN[options.view])} = ${quoteText(options.customer)}`] : []),
+    `"BillingPeriodStart" >= TIMESTAMPTZ ${quoteLiteral(`${first} 00:00:00+00`)}`,
+    `"BillingPeriodStart" < TIMESTAMPTZ ${quoteLiteral(`${next} 00:00:00+00`)}`,
+    ...(options.customer ? [`${quoteIdent(CUSTOMER_COLUMN[options.view])} = ${quoteLiteral(options.customer)}`] : []),
   ];
   const query = `SELECT ${select} FROM marts.${view} WHERE ${filters.join(" AND ")} ORDER BY "BillingAccountId", "ChargePeriodStart", "x_SourceLineId"`;
   const path = resolve(options.out);
   mkdirSync(dirname(path), { recursive: true });
   const format = options.format === "parquet" ? "FORMAT parquet, COMPRESSION zstd" : "FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"'";
-  const rows = await warehouse.exec(`COPY (${query}) TO ${quoteText(path)} (${format})`);
+  const rows = await warehouse.exec(`COPY (${query}) TO ${quoteLiteral(path)} (${format})`);
   return { view: `marts.${view}`, path, rows, columns: columns.length };
 }

@@ -1,5 +1,5 @@
 import { duckDbType, isRecord, type SchemaField } from "../contracts/source-schema.ts";
-import { qualified, quoteIdent, type DuckDbWarehouse } from "../engines/duckdb/engine.ts";
+import { qualified, quoteIdent, quoteLiteral, type DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 import type { LandingTarget } from "./stage.ts";
 
 /**
@@ -27,8 +27,6 @@ export interface EngineFile {
   file: string;
   path: string;
 }
-
-const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /**
  * How DuckDB reads a field: text and BOOLEAN as they are, every other scalar as text, checked and cast in
@@ -198,8 +196,13 @@ function insertSelect(target: LandingTarget, engine: EngineLanding, runId: strin
     ${sourceFile} AS _source_file,
     ${checks ? `CASE WHEN ${checks}
       THEN ${sourceLine} ELSE error('rbw: a record for the record validator') END` : sourceLine} AS _source_line,
-    ${sqlText(runId)} AS _run_id,
-    CAST(${sqlText(loadedAt)} AS TIMESTAMPTZ) AS _loaded_at`;
+    ${quoteLiteral(runId)} AS _run_id,
+    CAST(${quoteLiteral(loadedAt)} AS TIMESTAMPTZ) AS _loaded_at`;
+}
+
+/** A SQL value per file of a multi-file read (its `filename` column, alias `src`). */
+function byFile<F extends EngineFile>(files: F[], value: (file: F) => string): string {
+  return `CASE src.filename ${files.map((f) => `WHEN ${quoteLiteral(f.file)} THEN ${value(f)}`).join(" ")} END`;
 }
 
 const LINES = (list: string) =>
@@ -211,14 +214,14 @@ const LINES = (list: string) =>
  * record numbers). Returns the number of lines of each file that passes; files missing from it do not.
  */
 async function cleanJsonLineFiles(warehouse: DuckDbWarehouse, fields: SchemaField[], files: EngineFile[]): Promise<Map<string, number>> {
-  const list = files.map((f) => sqlText(f.file)).join(", ");
-  const known = `[${fields.map((f) => sqlText(f.name)).join(", ")}]`;
+  const list = files.map((f) => quoteLiteral(f.file)).join(", ");
+  const known = `[${fields.map((f) => quoteLiteral(f.name)).join(", ")}]`;
   const rows = await warehouse.query<{ filename: string; lines: string; clean: boolean }>(
     `SELECT filename, COUNT(*)::VARCHAR AS lines, bool_and(clean) AS clean FROM (
        SELECT filename,
          line IS NOT NULL AND NOT ends_with(line, chr(13)) AND valid
            AND list_has_all(${known}, json_keys(CASE WHEN valid THEN line END))
-           AND NOT regexp_matches(line, ${sqlText(suspectValuePattern(fields))}) AS clean
+           AND NOT regexp_matches(line, ${quoteLiteral(suspectValuePattern(fields))}) AS clean
        FROM (SELECT filename, line, json_valid(line) AND starts_with(line, '{') AS valid FROM ${LINES(list)})
      ) GROUP BY filename`,
   );
@@ -234,10 +237,10 @@ async function cleanJsonLineFiles(warehouse: DuckDbWarehouse, fields: SchemaFiel
 const JSON_BATCH = "rbw_engine_batch";
 
 async function readJsonBatch(warehouse: DuckDbWarehouse, target: LandingTarget, files: EngineFile[]): Promise<boolean> {
-  const shape = target.fields.map((f) => `${quoteIdent(f.name)}: ${sqlText(readShape(f))}`).join(", ");
+  const shape = target.fields.map((f) => `${quoteIdent(f.name)}: ${quoteLiteral(readShape(f))}`).join(", ");
   try {
     await warehouse.exec(
-      `CREATE OR REPLACE TEMP TABLE ${JSON_BATCH} AS SELECT * FROM read_json([${files.map((f) => sqlText(f.file)).join(", ")}], format = 'newline_delimited', columns = {${shape}}, filename = true)`,
+      `CREATE OR REPLACE TEMP TABLE ${JSON_BATCH} AS SELECT * FROM read_json([${files.map((f) => quoteLiteral(f.file)).join(", ")}], format = 'newline_delimited', columns = {${shape}}, filename = true)`,
     );
     return true;
   } catch {
@@ -247,14 +250,14 @@ async function readJsonBatch(warehouse: DuckDbWarehouse, target: LandingTarget, 
 
 /** Lands the batch read by readJsonBatch, in the current transaction. Returns the rows landed, or undefined when some record needs the validator. */
 async function insertJsonBatch(warehouse: DuckDbWarehouse, target: LandingTarget, engine: EngineLanding, files: (EngineFile & { rows: number })[], runId: string, loadedAt: string): Promise<number | undefined> {
+  // Row ids run on from file to file: each file's lines start after the rows of the files before it.
+  const firstRow = new Map<EngineFile, number>();
   let offset = 0;
-  const offsets = files.map((f) => {
-    const first = offset;
+  for (const f of files) {
+    firstRow.set(f, offset);
     offset += f.rows;
-    return `WHEN ${sqlText(f.file)} THEN ${first}`;
-  });
-  const paths = files.map((f) => `WHEN ${sqlText(f.file)} THEN ${sqlText(f.path)}`);
-  const select = insertSelect(target, engine, runId, loadedAt, `CASE src.filename ${paths.join(" ")} END`, `src.rowid + 1 - CASE src.filename ${offsets.join(" ")} END`, false);
+  }
+  const select = insertSelect(target, engine, runId, loadedAt, byFile(files, (f) => quoteLiteral(f.path)), `src.rowid + 1 - ${byFile(files, (f) => String(firstRow.get(f)))}`, false);
   try {
     return await warehouse.exec(`INSERT INTO ${qualified("raw", target.table)} BY NAME ${select}\n  FROM ${JSON_BATCH} AS src`);
   } catch {
@@ -277,9 +280,9 @@ async function parquetFile(warehouse: DuckDbWarehouse, target: LandingTarget, fi
   let present: Map<string, string>;
   let rows: number;
   try {
-    const described = await warehouse.query<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlText(file)})`);
+    const described = await warehouse.query<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet(${quoteLiteral(file)})`);
     present = new Map(described.map((c) => [c.column_name, c.column_type]));
-    rows = Number((await warehouse.query<{ n: string }>(`SELECT num_rows::VARCHAR AS n FROM parquet_file_metadata(${sqlText(file)})`))[0].n);
+    rows = Number((await warehouse.query<{ n: string }>(`SELECT num_rows::VARCHAR AS n FROM parquet_file_metadata(${quoteLiteral(file)})`))[0].n);
   } catch {
     return undefined;
   }
@@ -300,10 +303,9 @@ async function parquetFile(warehouse: DuckDbWarehouse, target: LandingTarget, fi
 async function insertParquet(warehouse: DuckDbWarehouse, target: LandingTarget, engine: EngineLanding, files: EngineFile[], columns: string, runId: string, loadedAt: string): Promise<number | undefined> {
   const present = new Set(columns.split(","));
   const column = (f: SchemaField) => (present.has(f.name) ? `p.${quoteIdent(f.name)}` : `CAST(NULL AS ${duckDbType(f)}) AS ${quoteIdent(f.name)}`);
-  const list = files.map((f) => sqlText(f.file)).join(", ");
+  const list = files.map((f) => quoteLiteral(f.file)).join(", ");
   const source = `(SELECT ${target.fields.map(column).join(", ")}, filename, file_row_number FROM read_parquet([${list}], filename = true, file_row_number = true) AS p) AS src`;
-  const paths = files.map((f) => `WHEN ${sqlText(f.file)} THEN ${sqlText(f.path)}`);
-  const select = insertSelect(target, engine, runId, loadedAt, `CASE src.filename ${paths.join(" ")} END`, "src.file_row_number + 1", true);
+  const select = insertSelect(target, engine, runId, loadedAt, byFile(files, (f) => quoteLiteral(f.path)), "src.file_row_number + 1", true);
   try {
     return await warehouse.exec(`INSERT INTO ${qualified("raw", target.table)} BY NAME ${select}\n  FROM ${source}`);
   } catch {

@@ -5,7 +5,7 @@ import { basename, join, relative } from "node:path";
 import { finished } from "node:stream/promises";
 import { duckDbType, loadSourceSchemas, type SchemaField } from "../contracts/source-schema.ts";
 import { LOAD_MANIFEST, QUARANTINE, tableDdl } from "../contracts/warehouse-tables.ts";
-import { qualified, quoteIdent, type DuckDbWarehouse } from "../engines/duckdb/engine.ts";
+import { qualified, quoteIdent, quoteLiteral, type DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 import { requiredFields, SourceFormatError } from "./readers.ts";
 import { stageRecords, targetFor, type LandingTarget, type QuarantinedRow, type StagedFile } from "./stage.ts";
 import { StagePool } from "./stage-pool.ts";
@@ -323,12 +323,12 @@ async function recordFile(
  * staged files are removed as soon as they are committed.
  */
 async function commitStaged(warehouse: DuckDbWarehouse, target: LandingTarget, staged: (StagedFile & { identity: FileIdentity })[], context: LandingContext): Promise<FileLandingResult[]> {
-  const columns = target.fields.map((f) => `${quoteIdent(f.name)}: '${duckDbType(f).replace(/'/g, "''")}'`);
+  const columns = target.fields.map((f) => `${quoteIdent(f.name)}: ${quoteLiteral(duckDbType(f))}`);
   columns.push(`"_extra": 'JSON'`, `"_source_file": 'VARCHAR'`, `"_source_line": 'BIGINT'`, `"_run_id": 'VARCHAR'`, `"_loaded_at": 'TIMESTAMPTZ'`);
   const withRows = staged.filter((f) => f.rowsLanded > 0).map((f) => f.stagingFile);
   await warehouse.transaction(async () => {
     if (withRows.length > 0) {
-      const list = withRows.map((f) => `'${f.replace(/'/g, "''")}'`).join(", ");
+      const list = withRows.map(quoteLiteral).join(", ");
       await warehouse.exec(
         `INSERT INTO ${qualified("raw", target.table)} BY NAME SELECT * FROM read_json([${list}], format = 'newline_delimited', columns = {${columns.join(", ")}})`,
       );
