@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { z } from "zod";
 
 /**
@@ -144,7 +145,16 @@ export interface CompileOptions {
   vars?: Record<string, string>;
 }
 
-/** Runs the pinned `@dataform/cli` offline and returns the validated compiled graph. */
+/**
+ * Runs the pinned `@dataform/cli` offline and returns the validated compiled graph.
+ *
+ * Compiling takes a few seconds (a Node process loads the project's JavaScript), so a graph is kept
+ * by the project's content (its sources, see `cacheKey`), the installed `@dataform/core` and the vars. The run id
+ * changes every run and is only ever quoted into SQL, so a graph is compiled with a placeholder and the
+ * run id is filled in; a run id with characters other than letters, digits and `._:-` is compiled
+ * directly. Kept graphs live in memory and in `.rbw/cache/compile/` of the project; a project that
+ * cannot be written to is compiled every time.
+ */
 export async function compileProject(options: CompileOptions): Promise<CompiledGraph> {
   const projectDir = resolve(options.projectDir);
   if (!existsSync(resolve(projectDir, "node_modules/@dataform/core"))) {
@@ -152,21 +162,103 @@ export async function compileProject(options: CompileOptions): Promise<CompiledG
       `${projectDir} has no node_modules/@dataform/core: run "npm ci" in the project first.`,
     );
   }
-  const args = [dataformCliPath(), "compile", projectDir, "--json"];
-  const vars = Object.entries(options.vars ?? {});
-  for (const [key, value] of vars) {
+  const vars = { ...(options.vars ?? {}) };
+  for (const [key, value] of Object.entries(vars)) {
     if (/[,=]/.test(value)) throw new CompilationError(`Dataform var ${key} may not contain "," or "=": ${value}`);
   }
-  if (vars.length > 0) args.push(`--vars=${vars.map(([k, v]) => `${k}=${v}`).join(",")}`);
+  const runId = vars.run_id;
+  if (runId !== undefined && !SAFE_RUN_ID.test(runId)) return parseGraph(await runCompile(projectDir, vars));
+  if (runId !== undefined) vars.run_id = RUN_ID_PLACEHOLDER;
+  const key = cacheKey(projectDir, vars);
+  const cacheFile = join(projectDir, ".rbw", "cache", "compile", `${key}.json`);
+  let text = compiledGraphs.get(key) ?? readCached(cacheFile);
+  if (text === undefined) {
+    text = await runCompile(projectDir, vars);
+    parseGraph(text);
+    writeCached(cacheFile, text);
+  }
+  compiledGraphs.set(key, text);
+  return parseGraph(runId === undefined ? text : text.replaceAll(RUN_ID_PLACEHOLDER, runId));
+}
 
-  const { stdout, stderr } = await runNode(args, projectDir);
-  let parsed: unknown;
+const RUN_ID_PLACEHOLDER = "rbw-run-id-3f9c1e7a5b2d4c60";
+const SAFE_RUN_ID = /^[A-Za-z0-9._:-]+$/;
+const SOURCE_FILE = /\.(sqlx|sql|js|cjs|mjs|json|ya?ml|ipynb)$/;
+const compiledGraphs = new Map<string, string>();
+
+/**
+ * The project's sources as Dataform reads them: `definitions/`, `includes/`, the project settings, and
+ * every top-level directory a source `require`s from (`assertions/`, ...), by content.
+ */
+function cacheKey(projectDir: string, vars: Record<string, string>): string {
+  const hash = createHash("sha256");
+  const core = JSON.parse(readFileSync(join(projectDir, "node_modules/@dataform/core/package.json"), "utf8")) as { version?: string };
+  hash.update(`core ${core.version}\nvars ${JSON.stringify(Object.entries(vars).sort())}\n`);
+  const roots = ["definitions", "includes", "workflow_settings.yaml", "dataform.json", "package.json"];
+  const seen = new Set<string>();
+  const visit = (path: string) => {
+    if (seen.has(path) || !existsSync(path)) return;
+    seen.add(path);
+    if (statSync(path).isDirectory()) {
+      for (const name of readdirSync(path).sort()) if (!name.startsWith(".") && name !== "node_modules") visit(join(path, name));
+      return;
+    }
+    if (!SOURCE_FILE.test(path)) return;
+    const content = readFileSync(path);
+    hash.update(`${relative(projectDir, path)}\0${content.length}\0`);
+    hash.update(content);
+    for (const match of content.toString("utf8").matchAll(REQUIRE_PATH)) {
+      const top = relative(projectDir, resolve(path, "..", match[1])).split(/[\\/]/)[0];
+      if (top && top !== ".." && !roots.includes(top)) roots.push(top);
+    }
+  };
+  for (let i = 0; i < roots.length; i++) visit(join(projectDir, roots[i]));
+  return hash.digest("hex").slice(0, 32);
+}
+
+const REQUIRE_PATH = /require\(\s*["'`](\.\.?\/[^"'`$]*)/g;
+const KEPT_GRAPHS = 20;
+
+function readCached(file: string): string | undefined {
   try {
-    parsed = JSON.parse(stdout);
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCached(file: string, text: string): void {
+  try {
+    mkdirSync(resolve(file, ".."), { recursive: true });
+    const partial = `${file}.${process.pid}.partial`;
+    writeFileSync(partial, text);
+    renameSync(partial, file);
+    const dir = resolve(file, "..");
+    const kept = readdirSync(dir)
+      .filter((name) => name.endsWith(".json"))
+      .map((name) => ({ path: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs }))
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const old of kept.slice(KEPT_GRAPHS)) rmSync(old.path, { force: true });
+  } catch {
+    // A read-only project is compiled on every run.
+  }
+}
+
+async function runCompile(projectDir: string, vars: Record<string, string>): Promise<string> {
+  const args = [dataformCliPath(), "compile", projectDir, "--json"];
+  const entries = Object.entries(vars);
+  if (entries.length > 0) args.push(`--vars=${entries.map(([k, v]) => `${k}=${v}`).join(",")}`);
+  const { stdout, stderr } = await runNode(args, projectDir);
+  try {
+    JSON.parse(stdout);
   } catch {
     throw new CompilationError(`dataform compile printed no graph.\n${stderr.trim() || stdout.trim()}`);
   }
-  const graph = compiledGraphSchema.parse(parsed);
+  return stdout;
+}
+
+function parseGraph(text: string): CompiledGraph {
+  const graph = compiledGraphSchema.parse(JSON.parse(text));
   const errors = graph.graphErrors.compilationErrors;
   if (errors.length > 0) {
     const lines = errors.map((e) => `  ${e.fileName ?? "(project)"}: ${e.message}`);

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
 import type { CompiledGraph } from "../../scripts/runner/compiled-graph.ts";
@@ -144,6 +146,26 @@ describe("graph runner on DuckDB", () => {
     expect(log[0]).toMatchObject({ action: "staging.stg_events", status: "success", rows_written: "3" });
   });
 
+
+  it("keeps a compiled graph by the project's content: the run id is filled in, and an edit to any source the project reads compiles again", async () => {
+    const assertionSql = (g: CompiledGraph) => g.assertions.find((a) => a.target.name === "amounts_not_negative")?.query ?? "";
+    const first = await compileFixture(fixture.dir, { run_id: "run-1" });
+    const cacheDir = join(fixture.dir, ".rbw/cache/compile");
+    const cached = readdirSync(cacheDir);
+    expect(cached.length).toBeGreaterThan(0);
+    const second = await compileFixture(fixture.dir, { run_id: "run-2" });
+    expect([first.projectConfig.vars.run_id, second.projectConfig.vars.run_id]).toEqual(["run-1", "run-2"]);
+    expect(readdirSync(cacheDir)).toEqual(cached);
+
+    // assertions/ is outside definitions/ and includes/: it is read because a definition requires it.
+    const file = join(fixture.dir, "assertions/amounts_not_negative.sqlx");
+    writeFileSync(file, readFileSync(file, "utf8").replace("WHERE amount < 0", "WHERE amount < -1"));
+    const edited = await compileFixture(fixture.dir, { run_id: "run-3" });
+    expect(assertionSql(first)).toContain("amount < 0");
+    expect(assertionSql(edited)).toContain("amount < -1");
+    expect(edited.projectConfig.vars.run_id).toBe("run-3");
+    expect(readdirSync(cacheDir)).toHaveLength(cached.length + 1);
+  });
   it("runs Dataform unit tests: a passing one passes and a wrong expectation fails", async () => {
     const withFailing = await compileFixture(fixture.dir, { include_failing_test: "true" });
     const summary = await runGraph(warehouse, withFailing, { includeTests: true, actions: ["customer_totals_sums_amounts", "customer_totals_wrong_expectation"] });
