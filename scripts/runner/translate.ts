@@ -211,6 +211,58 @@ function expandJsonScalars(sql: string): string {
   });
 }
 
+const NUMERIC_DIVIDE = "RBW_NUMERIC_DIVIDE";
+
+/** `text` with literals, comments and everything inside parentheses blanked: its top-level code, or undefined when unbalanced. */
+function topLevelCode(text: string): string | undefined {
+  let out = "";
+  let depth = 0;
+  for (const segment of segmentSql(text, "bigquery")) {
+    if (segment.kind !== "code") {
+      out += " ".repeat(segment.text.length);
+      continue;
+    }
+    for (const ch of segment.text) {
+      if (ch === ")" && --depth < 0) return undefined;
+      out += depth === 0 ? ch : " ";
+      if (ch === "(") depth++;
+    }
+  }
+  return depth === 0 ? out : undefined;
+}
+
+const WORD_OPERATOR = /\b(AND|OR|NOT|IS|IN|LIKE|BETWEEN|CASE|WHEN|THEN|ELSE|END)\b/i;
+
+/**
+ * `CAST(x / y AS NUMERIC)` is BigQuery's exact NUMERIC division (rounded half away from zero to 9
+ * decimals); DuckDB divides DECIMALs through a DOUBLE, which loses digits beyond ~16. It goes through a
+ * placeholder, expanded after the transpiler into integer arithmetic on the unscaled values. Only a
+ * division of two operands is rewritten: the divisor a single term, the dividend terms joined by `*`.
+ */
+function exactNumericDivisionBeforeTranspile(sql: string): string {
+  return rewriteCalls(sql, "bigquery", ["CAST"], (name, args) => {
+    const unchanged = `${name}(${args.join(",")})`;
+    const asNumeric = args.length === 1 ? /^([\s\S]*?)\s+AS\s+NUMERIC\s*$/i.exec(args[0]) : null;
+    const top = asNumeric ? topLevelCode(asNumeric[1]) : undefined;
+    if (!asNumeric || top === undefined || top.split("/").length !== 2) return unchanged;
+    const slash = top.indexOf("/");
+    const [dividend, divisor] = [asNumeric[1].slice(0, slash).trim(), asNumeric[1].slice(slash + 1).trim()];
+    const [dividendTop, divisorTop] = [top.slice(0, slash).trim().replace(/^-/, ""), top.slice(slash + 1).trim().replace(/^-/, "")];
+    const oneTerm = !/[-+*%|<>=!]/.test(divisorTop) && !WORD_OPERATOR.test(divisorTop);
+    const product = !/[-+%|<>=!]/.test(dividendTop) && !WORD_OPERATOR.test(dividendTop);
+    return dividend && divisor && oneTerm && product ? `${NUMERIC_DIVIDE}(${dividend}, ${divisor})` : unchanged;
+  });
+}
+
+function expandNumericDivisions(sql: string): string {
+  return rewriteCalls(sql, "duckdb", [NUMERIC_DIVIDE], (_name, [dividend, divisor]) => {
+    const unscaled = (x: string) => `CAST(replace(CAST(CAST(${x.trim()} AS ${EXACT_DECIMAL}) AS VARCHAR), '.', '') AS HUGEINT)`;
+    const [a, b] = [unscaled(dividend), unscaled(divisor)];
+    const scaledQuotient = `(abs(${a}) // abs(${b}) * 1000000000 + (abs(${a}) % abs(${b}) * 10000000000 // abs(${b}) + 5) // 10)`;
+    return `CASE WHEN ${b} = 0 THEN error('division by zero: ' || CAST(${dividend.trim()} AS VARCHAR) || ' / 0') ELSE CAST(CAST(sign(${a}) * sign(${b}) * ${scaledQuotient} AS DECIMAL(38, 0)) * CAST('0.000000001' AS DECIMAL(10, 9)) AS ${EXACT_DECIMAL}) END`;
+  });
+}
+
 /** BigQuery DATE_ADD / DATE_SUB / DATE_TRUNC return DATE; DuckDB's date arithmetic returns TIMESTAMP. */
 function keepDateFunctionsDates(sql: string): string {
   return rewriteCalls(sql, "bigquery", ["DATE_ADD", "DATE_SUB", "DATE_TRUNC"], (name, args) => `DATE(${name}(${args.join(",")}))`);
@@ -453,13 +505,13 @@ export function translateBigQueryToDuckDb(sql: string): string[] {
   if (cached) return cached;
   if (!sql.trim()) return [];
   refuseParameterisedNumeric(sql);
-  const renamed = jsonScalarsBeforeTranspile(keepDateFunctionsDates(explicitUtcBeforeTranspile(rewriteBacktickNames(sql))));
+  const renamed = exactNumericDivisionBeforeTranspile(jsonScalarsBeforeTranspile(keepDateFunctionsDates(explicitUtcBeforeTranspile(rewriteBacktickNames(sql)))));
   const result = transpile(renamed, Dialect.BigQuery, Dialect.DuckDB);
   if (!result.success || !result.sql) {
     throw new TranslationError(`The SQL could not be translated to DuckDB: ${result.error ?? "unknown error"}`, sql);
   }
   const statements = result.sql
-    .map((s) => expandJsonScalars(expandUtcPlaceholders(arrayAggregatesAsListFunctions(nullPropagatingConcat(hexDigests(fixDuckDbOutput(s)))))))
+    .map((s) => expandNumericDivisions(expandJsonScalars(expandUtcPlaceholders(arrayAggregatesAsListFunctions(nullPropagatingConcat(hexDigests(fixDuckDbOutput(s))))))))
     .filter((s) => s.trim().length > 0);
   cache.set(sql, statements);
   return statements;

@@ -12,6 +12,13 @@ import { REPO_ROOT } from "../helpers/project.ts";
 const CASES: { fn: string[]; sql: string; expected: unknown }[] = [
   { fn: ["SUM"], sql: "(SELECT SUM(x) FROM UNNEST([CAST('1.5' AS NUMERIC), CAST('2.25' AS NUMERIC)]) AS x)", expected: "3.750000000" },
   { fn: ["CAST"], sql: "CAST('0.1' AS NUMERIC) * 3", expected: "0.300000000" },
+  // NUMERIC division is exact, rounded half away from zero to 9 decimals (DuckDB's own goes through a DOUBLE).
+  { fn: ["CAST"], sql: "CAST(CAST('12345678901234567.123456789' AS NUMERIC) / CAST('3' AS NUMERIC) AS NUMERIC)", expected: "4115226300411522.374485596" },
+  { fn: ["CAST"], sql: "CAST(CAST('2' AS NUMERIC) / CAST('-3' AS NUMERIC) AS NUMERIC)", expected: "-0.666666667" },
+  { fn: ["CAST"], sql: "CAST(CAST('-0.000000005' AS NUMERIC) / 10 AS NUMERIC)", expected: "-0.000000001" },
+  { fn: ["CAST"], sql: "CAST(CAST('12345678901234567.123456789' AS NUMERIC) / CAST('0.000000007' AS NUMERIC) AS NUMERIC)", expected: "1763668414462081017636684.142857143" },
+  { fn: ["CAST"], sql: "CAST(CAST('99999999999999999999.999999999' AS NUMERIC) * 7 / CAST('0.000000007' AS NUMERIC) AS NUMERIC)", expected: "99999999999999999999999999999.000000000" },
+  { fn: ["CAST"], sql: "CAST(CAST(NULL AS NUMERIC) / 3 AS NUMERIC)", expected: null },
   { fn: ["IFNULL"], sql: "IFNULL(NULL, 0)", expected: 0 },
   { fn: ["COALESCE"], sql: "COALESCE(NULL, 'b', 'c')", expected: "b" },
   { fn: ["NULLIF"], sql: "NULLIF('', '')", expected: null },

@@ -28,6 +28,18 @@ describe("BigQuery -> DuckDB rewrite layer", () => {
     );
   });
 
+  it("divides exactly in CAST(x / y AS NUMERIC), and leaves divisions it cannot isolate to DuckDB", () => {
+    const exact = (sql: string) => translateQuery(sql).includes("HUGEINT");
+    expect(exact("SELECT CAST(cost / quantity AS NUMERIC) FROM t")).toBe(true);
+    expect(exact("SELECT CAST(-cost * 100 / SUM(quantity) AS NUMERIC) FROM t")).toBe(true);
+    expect(exact("SELECT CAST((a - b) / (c + 1) AS NUMERIC) FROM t")).toBe(true);
+    expect(exact("SELECT CAST(a + b / c AS NUMERIC) FROM t")).toBe(false);
+    expect(exact("SELECT CAST(a / b * c AS NUMERIC) FROM t")).toBe(false);
+    expect(exact("SELECT CAST(a / b / c AS NUMERIC) FROM t")).toBe(false);
+    expect(exact("SELECT CAST(CASE WHEN x THEN a ELSE b END / c AS NUMERIC) FROM t")).toBe(false);
+    expect(exact("SELECT CAST('a/b' AS STRING), CAST(a / b AS FLOAT64) FROM t")).toBe(false);
+  });
+
   it("refuses parameterised NUMERIC(p, s), which the transpiler would widen silently", () => {
     expect(() => translateQuery("SELECT CAST(a AS NUMERIC(10, 2)) FROM t")).toThrow(TranslationError);
   });
