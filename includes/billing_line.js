@@ -48,6 +48,21 @@ function factSelectList(stamped) {
   return FACT_COLUMNS.map((c) => (c.name in stamped ? `${stamped[c.name]} AS ${c.name}` : c.name)).join(",\n    ");
 }
 
+/**
+ * A select list of the fact's columns in order, every column NULL of its type unless given an
+ * expression (`{ charge_category: "'Tax'" }`): lines a model makes itself, shaped like the fact's.
+ */
+function lineSelectList(values) {
+  return FACT_COLUMNS.map((c) => `${c.name in values ? values[c.name] : `CAST(NULL AS ${c.type})`} AS ${c.name}`).join(",\n    ");
+}
+
+/** The commitment-discount columns of a line no commitment discount applies to, as a select list. */
+function noCommitmentDiscount() {
+  return FACT_COLUMNS.filter((c) => c.name.startsWith("commitment_discount_"))
+    .map((c) => `CAST(NULL AS ${c.type}) AS ${c.name}`)
+    .join(",\n    ");
+}
+
 /** Column documentation for a vendor's int_<vendor>__account_versions config { columns }. */
 function accountVersionColumnDescriptions() {
   return describe(ACCOUNT_VERSION_COLUMNS);
@@ -73,6 +88,8 @@ module.exports = {
   invoiceTotalColumnDescriptions,
   accountVersionColumnDescriptions,
   factSelectList,
+  noCommitmentDiscount,
+  lineSelectList,
   invoiceTotalSelectList,
   accountVersionSelectList,
 };

@@ -10,4 +10,10 @@ function minorUnitsSql(column) {
   return `CASE ${cases.join(" ")} ELSE ${DEFAULT_MINOR_UNITS} END`;
 }
 
-module.exports = { minorUnitsSql };
+/** SQL: an amount rounded half away from zero to the minor units of a currency code column. */
+function roundToMinorUnitsSql(amount, column) {
+  const units = [...new Set([...Object.values(MINOR_UNITS), DEFAULT_MINOR_UNITS])].sort();
+  return `CASE ${minorUnitsSql(column)} ${units.map((n) => `WHEN ${n} THEN CAST(ROUND(${amount}, ${n}) AS NUMERIC)`).join(" ")} END`;
+}
+
+module.exports = { minorUnitsSql, roundToMinorUnitsSql };

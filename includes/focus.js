@@ -57,6 +57,14 @@ const SERVICE_NAMES = {
   COMMON_AREA_CALLING: "Webex Calling Common Area",
 };
 
+/**
+ * SQL: a billing-currency amount of the billing line in its pricing currency (pricing_currency_rate is
+ * billing-currency units per pricing-currency unit), divided exactly to 9 decimals where they differ.
+ */
+function inPricingCurrencySql(column) {
+  return `CASE WHEN pricing_currency_rate = 1 THEN ${column} ELSE CAST(${column} / pricing_currency_rate AS NUMERIC) END`;
+}
+
 /** SQL: FOCUS ServiceName from the billing line's service_name. */
 function serviceNameSql(column) {
   return lookupSql(column, SERVICE_NAMES, column);
@@ -159,4 +167,5 @@ module.exports = {
   regionNameSql,
   resourceTypeSql,
   subAccountTypeSql,
+  inPricingCurrencySql,
 };

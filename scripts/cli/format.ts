@@ -10,7 +10,7 @@ export function formatActionLine(result: ActionResult, index: number, total: num
   const mode = result.mode && result.mode !== "create" && result.mode !== "assertion" ? ` (${result.mode})` : "";
   const head = `[${String(index).padStart(width)}/${total}] ${result.kind.padEnd(11)} ${result.name}${mode}`;
   const line = `${head}  ${STATUS_MARK[result.status]}${rows}  ${result.seconds.toFixed(2)}s`;
-  if (result.status === "success") return line;
+  if (result.status === "success") return result.message ? `${line}  (${result.message})` : line;
   return [line, ...formatFailure(result)].join("\n");
 }
 

@@ -22,6 +22,9 @@ export class ConfigError extends Error {
 }
 
 const currency = z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code such as KRW or USD");
+const taxRatePct = z
+  .string()
+  .refine((v) => toNumericText(v) !== undefined && Number(v) >= 0 && Number(v) < 100, "a percentage from 0 to below 100 written as a string, e.g. \"10\"");
 
 /** config/customers.json: each customer with one block per vendor (`"gcp": {...}`, ...) listing its ids there. */
 export function customersConfig(vendors: VendorModule[] = VENDORS) {
@@ -30,13 +33,15 @@ export function customersConfig(vendors: VendorModule[] = VENDORS) {
       z.object({
         customer_id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "lower-case letters, digits, - and _"),
         customer_name: z.string().min(1),
+        /** The reseller's tax rate on this customer's charges, where it differs from settings.json's. */
+        tax_rate_pct: taxRatePct.optional(),
         ...Object.fromEntries(vendors.map((v) => [v.id, v.customerBlock])),
       }),
     ),
   });
 }
 
-export type CustomersConfig = { customers: ({ customer_id: string; customer_name: string } & Record<string, unknown>)[] };
+export type CustomersConfig = { customers: ({ customer_id: string; customer_name: string; tax_rate_pct?: string } & Record<string, unknown>)[] };
 
 export const fxRatesConfig = z.object({
   rates: z.array(
@@ -53,6 +58,8 @@ export const fxRatesConfig = z.object({
 export const settingsConfig = z.object({
   reporting_currency: currency,
   reseller_name: z.string().min(1),
+  /** The tax the reseller adds to its customers' charges (e.g. Korean VAT, "10"); none when absent. */
+  customer_tax_rate_pct: taxRatePct.optional(),
 });
 
 export interface WarehouseConfig {
@@ -137,9 +144,10 @@ export function configRows(config: WarehouseConfig, vendors: VendorModule[] = VE
     rate_source: r.source,
   }));
   const settings = Object.entries(config.settings).map(([setting, value]) => ({ setting, value: String(value) }));
-  const customerSettings = config.customers.customers.flatMap((c) =>
-    vendors.flatMap((vendor) => (vendor.customerSettings?.(c[vendor.id]) ?? []).map((s) => ({ customer_id: c.customer_id, source_system: vendor.sourceSystem, ...s }))),
-  );
+  const customerSettings = config.customers.customers.flatMap((c) => [
+    ...(c.tax_rate_pct === undefined ? [] : [{ customer_id: c.customer_id, source_system: "all", setting: "tax_rate_pct", value: c.tax_rate_pct }]),
+    ...vendors.flatMap((vendor) => (vendor.customerSettings?.(c[vendor.id]) ?? []).map((s) => ({ customer_id: c.customer_id, source_system: vendor.sourceSystem, ...s }))),
+  ]);
   return { ref_customer_mapping: mapping, ref_fx_rate: rates, ref_settings: settings, ref_customer_settings: customerSettings, ...config.vendorTables };
 }
 

@@ -117,6 +117,12 @@ export function exportLineBase(
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
+
+/** A resource's name and its unique, API-qualified global name. */
+function resourceOf(service: string, owner: string, projectId: string): { name: string; global_name: string } {
+  const slug = service.toLowerCase().replace(/ /g, "-");
+  return { name: `${slug}-${owner}`, global_name: `//${slug.replace(/-/g, "")}.googleapis.com/projects/${projectId}/resources/${slug}-${owner}` };
+}
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
 function bqTimestamp(date: Date, iso: boolean): string {
@@ -198,7 +204,9 @@ export function generateGcpExport(dataDir: string, options: GenerateOptions = DE
                   ]
                 : [{ key: "compute.googleapis.com/machine_spec", value: "e2-standard-4" }],
               location: sku.region ? { location: sku.region, country: "KR", region: sku.region, zone: `${sku.region}-a` } : null,
-              resource: sku.workspace ? null : { name: `${sku.service.toLowerCase().replace(/ /g, "-")}-${customer?.id ?? "ops"}`, global_name: null },
+              resource: sku.workspace ? null : resourceOf(sku.service, customer?.id ?? "ops", `${customer?.id ?? "reseller-ops"}-prod`),
+              // An organisation's resource tag, inherited by the customer's Compute Engine resources.
+              tags: customer && sku.service === "Compute Engine" ? [{ key: "cost-center", value: `cc-${customer.id}`, inherited: true, namespace: "1234567" }] : [],
               cost: micros(cost),
               cost_at_list: micros(Math.round(cost * 1.05)),
               customer_cost: customerCost === null ? null : micros(customerCost),

@@ -12,7 +12,10 @@ export const SAMPLE_CUSTOMERS: SampleCustomer[] = [
   { id: "daehan-fintech", name: "Daehan Fintech" },
 ];
 
-export const SAMPLE_RESELLER = { reporting_currency: "KRW", reseller_name: "Hangang Cloud Partners" };
+/** Customers the reseller taxes at another rate than settings.json's (here a zero-rated supply). */
+const SAMPLE_TAX_RATES: Record<string, string> = { "daehan-fintech": "0" };
+
+export const SAMPLE_RESELLER = { reporting_currency: "KRW", reseller_name: "Hangang Cloud Partners", customer_tax_rate_pct: "10" };
 
 /** Sample monthly averages into KRW (units of KRW per unit of the currency), cycled over the months. */
 const KRW_RATES: Record<string, string[]> = {
@@ -58,7 +61,12 @@ export function generateSampleData(dataDir: string, options: GenerateOptions = D
 export function writeSampleConfig(dataDir: string, customerList: SampleCustomer[], blocks: Map<string, Record<string, unknown>>, currencies: Set<string>, options: GenerateOptions): void {
   const dir = join(dataDir, "config");
   mkdirSync(dir, { recursive: true });
-  const customers = customerList.map((c) => ({ customer_id: c.id, customer_name: c.name, ...blocks.get(c.id) }));
+  const customers = customerList.map((c) => ({
+    customer_id: c.id,
+    customer_name: c.name,
+    ...(SAMPLE_TAX_RATES[c.id] === undefined ? {} : { tax_rate_pct: SAMPLE_TAX_RATES[c.id] }),
+    ...blocks.get(c.id),
+  }));
   const rates = [...currencies]
     .filter((c) => c !== SAMPLE_RESELLER.reporting_currency)
     .sort()

@@ -146,7 +146,7 @@ async function executeAction(warehouse: DuckDbWarehouse, action: GraphAction, op
     let rowsWritten: number | undefined = changed;
     if (plan.mode === "create" && action.kind !== "view") rowsWritten = await warehouse.countRows(action.target.schema, action.target.name);
     if (action.kind === "view" || plan.mode === "operation") rowsWritten = undefined;
-    return { ...base, status: "success", mode: plan.mode, rowsWritten, seconds: seconds() };
+    return { ...base, status: "success", mode: plan.mode, rowsWritten, seconds: seconds(), ...(plan.note ? { message: plan.note } : {}) };
   } catch (error) {
     return { ...base, status: "failed", seconds: seconds(), statements, message: (error as Error).message };
   }

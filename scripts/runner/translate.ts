@@ -268,6 +268,11 @@ function keepDateFunctionsDates(sql: string): string {
   return rewriteCalls(sql, "bigquery", ["DATE_ADD", "DATE_SUB", "DATE_TRUNC"], (name, args) => `DATE(${name}(${args.join(",")}))`);
 }
 
+/** BigQuery's REGEXP_REPLACE replaces every match; DuckDB's only the first unless given the `g` option. */
+function replaceEveryMatch(sql: string): string {
+  return rewriteCalls(sql, "duckdb", ["REGEXP_REPLACE"], (name, args) => `${name}(${[...args, ...(args.length === 3 ? [" 'g'"] : [])].join(",")})`);
+}
+
 /** BigQuery CONCAT is NULL when any argument is NULL, like DuckDB's `||` (DuckDB's CONCAT skips NULLs). */
 function nullPropagatingConcat(sql: string): string {
   return rewriteCalls(sql, "duckdb", ["CONCAT"], (_name, args) => `(${args.map((a) => a.trim()).join(" || ")})`);
@@ -511,7 +516,7 @@ export function translateBigQueryToDuckDb(sql: string): string[] {
     throw new TranslationError(`The SQL could not be translated to DuckDB: ${result.error ?? "unknown error"}`, sql);
   }
   const statements = result.sql
-    .map((s) => expandNumericDivisions(expandJsonScalars(expandUtcPlaceholders(arrayAggregatesAsListFunctions(nullPropagatingConcat(hexDigests(fixDuckDbOutput(s))))))))
+    .map((s) => expandNumericDivisions(expandJsonScalars(expandUtcPlaceholders(arrayAggregatesAsListFunctions(replaceEveryMatch(nullPropagatingConcat(hexDigests(fixDuckDbOutput(s)))))))))
     .filter((s) => s.trim().length > 0);
   cache.set(sql, statements);
   return statements;

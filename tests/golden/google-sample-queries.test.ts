@@ -144,10 +144,11 @@ describe("Google's sample export queries agree with the marts (golden fixture)",
       `SELECT BillingAccountId, InvoiceIssuerName, CAST(SUM(BilledCost) AS VARCHAR) AS billed, CAST(SUM(x_UpstreamBilledCost) AS VARCHAR) AS upstream
        FROM marts.focus_customer GROUP BY 1, 2 ORDER BY 1`,
     );
-    // c1: 133 of usage plus 13.6 of pass-through tax, as in customer_invoice
+    // c1: 133 of usage plus the reseller's 10% (settings.json) = 13.30; c2: -5.50 plus -0.55. Google's
+    // 13.6 of tax on the reseller's cost is the reseller's, not the customer's (upstream only).
     expect(customer).toEqual([
-      { BillingAccountId: "c1", InvoiceIssuerName: "Golden Reseller", billed: "146.600000000", upstream: "149.600000001" },
-      { BillingAccountId: "c2", InvoiceIssuerName: "Golden Reseller", billed: "-5.500000000", upstream: "-5.000000000" },
+      { BillingAccountId: "c1", InvoiceIssuerName: "Golden Reseller", billed: "146.300000000", upstream: "136.000000001" },
+      { BillingAccountId: "c2", InvoiceIssuerName: "Golden Reseller", billed: "-6.050000000", upstream: "-5.000000000" },
     ]);
   });
 

@@ -24,6 +24,12 @@ const CASES: { fn: string[]; sql: string; expected: unknown }[] = [
   { fn: ["NULLIF"], sql: "NULLIF('', '')", expected: null },
   { fn: ["REPLACE", "LOWER", "TRIM"], sql: "REPLACE(LOWER(TRIM(' Rounding Error ')), ' ', '_')", expected: "rounding_error" },
   { fn: ["UPPER"], sql: "UPPER('krw')", expected: "KRW" },
+  { fn: ["REGEXP_REPLACE"], sql: "REGEXP_REPLACE('a-b-c', '-', '+')", expected: "a+b+c" },
+  { fn: ["ARRAY_LENGTH"], sql: "ARRAY_LENGTH(['a', 'b'])", expected: "2" },
+  { fn: ["ARRAY_LENGTH"], sql: "ARRAY_LENGTH(CAST(NULL AS ARRAY<STRING>))", expected: null },
+  // NULL elements are left out (no null_text given).
+  { fn: ["ARRAY_TO_STRING"], sql: "ARRAY_TO_STRING(['a', NULL, 'c'], ',')", expected: "a,c" },
+  { fn: ["REGEXP_REPLACE"], sql: "REGEXP_REPLACE('key=a;key=b', r'key=(\\w)', r'\\1!')", expected: "a!;b!" },
   { fn: ["SUBSTR"], sql: "SUBSTR('202610', 5, 2)", expected: "10" },
   { fn: ["DATE"], sql: "DATE(2026, 10, 1)", expected: "2026-10-01" },
   // BigQuery reads the date, time and calendar of a TIMESTAMP in UTC (the session zones below do not).

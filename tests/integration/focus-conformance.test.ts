@@ -78,6 +78,67 @@ describe("FOCUS 1.2 conformance of the FOCUS views on every vendor's demo data",
     expect(Number(usage.list_differs)).toBeGreaterThan(0);
   });
 
+  it("carries Google's committed-use discounts, labels, resources and US-dollar prices of the KRW account", async () => {
+    const commitments = await warehouse.query<Record<string, string>>(
+      `SELECT DISTINCT CommitmentDiscountCategory AS category, CommitmentDiscountType AS type, CommitmentDiscountStatus AS status, PricingCategory AS pricing, CommitmentDiscountUnit AS unit, BillingCurrency AS currency
+       FROM marts.focus_upstream WHERE CommitmentDiscountId IS NOT NULL ORDER BY ALL`,
+    );
+    // Hanbit Retail (USD account) has resource-based commitments, Mirae Games (KRW account) spend-based ones.
+    expect(commitments).toEqual([
+      { category: "Spend", type: "Spend-based committed use discount", status: "Used", pricing: "Committed", unit: "KRW", currency: "KRW" },
+      { category: "Usage", type: "Resource-based committed use discount", status: "Used", pricing: "Committed", unit: "Hours", currency: "USD" },
+    ]);
+    const [line] = await warehouse.query<Record<string, string>>(
+      `SELECT Tags, ResourceId, ResourceName, PricingCurrency, ContractedUnitPrice, PricingCurrencyContractedUnitPrice, EffectiveCost, PricingCurrencyEffectiveCost,
+              CAST(json_extract_string(x_VendorAttributes, '$.currency_conversion_rate') AS VARCHAR) AS rate
+       FROM marts.focus_upstream WHERE x_CustomerId = 'mirae-games' AND ServiceName = 'Compute Engine' AND ChargeCategory = 'Usage' ORDER BY x_SourceLineId LIMIT 1`,
+    );
+    expect(JSON.parse(line.Tags)).toEqual({ "project/env": "prod", "1234567/cost-center": "cc-mirae-games", team: "platform", "compute.googleapis.com/machine_spec": "e2-standard-4" });
+    expect(line.ResourceId).toBe("//computeengine.googleapis.com/projects/mirae-games-prod/resources/compute-engine-mirae-games");
+    expect(line.ResourceName).toBe("compute-engine-mirae-games");
+    // Google prices in US dollars: the KRW amounts divided by currency_conversion_rate, exactly to 9 decimals.
+    expect(line.PricingCurrency).toBe("USD");
+    expect(line.rate).toBe("1385.2");
+    for (const [krw, usd] of [[line.ContractedUnitPrice, line.PricingCurrencyContractedUnitPrice], [line.EffectiveCost, line.PricingCurrencyEffectiveCost]]) {
+      // In units of 10^-9: krw / 1385.2 = krw x 10 / 13852, with one more digit to round half up.
+      const tenths = (BigInt(krw.replace(".", "")) * 100n) / 13852n;
+      expect(BigInt(usd.replace(".", ""))).toBe((tenths + 5n) / 10n);
+    }
+    const untagged = await warehouse.query<{ source: string }>(`SELECT DISTINCT x_SourceSystem AS source FROM marts.focus_customer WHERE Tags IS NOT NULL`);
+    expect(untagged).toEqual([{ source: "gcp_channel" }]);
+  });
+
+  it("taxes the customer at the reseller's own rate on the customer's charges, never with the vendor's tax on the reseller's cost", async () => {
+    const invoices = await warehouse.query<{ customer: string; invoice: string; publisher: string; charges: string; tax: string | null; upstream: string | null; rate: string | null }>(
+      `SELECT charges.BillingAccountId AS customer, charges.InvoiceId AS invoice, charges.PublisherName AS publisher, CAST(charges.amount AS VARCHAR) AS charges,
+              CAST(tax.BilledCost AS VARCHAR) AS tax, CAST(tax.x_UpstreamBilledCost AS VARCHAR) AS upstream, tax.ChargeDescription AS rate
+       FROM (SELECT BillingAccountId, InvoiceId, PublisherName, SUM(BilledCost) AS amount FROM marts.focus_customer WHERE ChargeCategory != 'Tax' GROUP BY ALL) AS charges
+       LEFT JOIN marts.focus_customer AS tax
+         ON tax.ChargeCategory = 'Tax' AND tax.InvoiceId = charges.InvoiceId AND tax.PublisherName = charges.PublisherName
+       ORDER BY ALL`,
+    );
+    expect(invoices.length).toBeGreaterThan(10);
+    const minorUnits = (invoice: string) => (invoice.endsWith("/KRW") ? 0 : 2);
+    for (const row of invoices) {
+      if (row.customer === "daehan-fintech") {
+        // customers.json gives Daehan Fintech a rate of 0: no tax line.
+        expect(row.tax, row.invoice).toBeNull();
+        continue;
+      }
+      // settings.json: 10% on the customer's charges, rounded half away from zero to the currency's minor units.
+      const units = minorUnits(row.invoice);
+      const [whole, fraction = ""] = row.charges.replace("-", "").split(".");
+      const scaled = BigInt(whole + fraction.padEnd(9, "0").slice(0, 9)); // charges in 10^-9
+      const step = 10n ** BigInt(9 - units + 1); // 10% of charges, in the currency's minor units
+      const rounded = ((scaled + step / 2n) / step) * (row.charges.startsWith("-") ? -1n : 1n);
+      expect(Number(row.tax), `${row.invoice} ${row.publisher}`).toBe(Number(rounded) / 10 ** units);
+      expect(row.upstream).toBe("0.000000000");
+      expect(row.rate).toMatch(/^Tax at 10(\.0+)?% on /);
+    }
+    const [vendorTax] = await warehouse.query<{ n: string }>("SELECT CAST(COUNT(*) AS VARCHAR) AS n FROM marts.focus_customer WHERE ChargeCategory = 'Tax' AND x_UpstreamBilledCost != 0");
+    expect(vendorTax.n).toBe("0");
+  });
+
   /** The requirements a change breaks: the rules with more violations after it than before. */
   async function newlyBroken(relation: string, change: () => Promise<void>) {
     const before = new Map((await runFocusRules(warehouse, relation)).map((f) => [f.id, f.violations]));

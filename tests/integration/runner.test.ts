@@ -96,6 +96,17 @@ describe("graph runner on DuckDB", () => {
     expect(await count("core.events_protected WHERE event_id = 'kept'")).toBe(1);
   });
 
+  it("rebuilds an incremental table whose model now returns other columns, and says why", async () => {
+    await runGraph(warehouse, graph, {});
+    await warehouse.exec("ALTER TABLE core.events_appended DROP COLUMN amount; ALTER TABLE core.events_appended ADD COLUMN legacy VARCHAR");
+    const next = await runGraph(warehouse, graph, {});
+    expect(next.ok).toBe(true);
+    expect(byName(next.results, "core.events_appended")).toMatchObject({ mode: "create", message: "rebuilt in full: its columns changed (+amount, -legacy)" });
+    expect(byName(next.results, "core.events_merged").mode).toBe("merge");
+    expect(await warehouse.columns("core", "events_appended")).toEqual(["event_id", "amount", "event_ts"]);
+    expect(await count("core.events_appended")).toBe(3);
+  });
+
   it("fails the run on a failing assertion and reports its name, file and failing rows", async () => {
     await warehouse.exec("INSERT INTO raw.events VALUES ('e1', 'c3', 'refund', '-5', TIMESTAMP '2024-01-05')");
     const summary = await runGraph(warehouse, graph, {});

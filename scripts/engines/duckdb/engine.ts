@@ -159,6 +159,15 @@ export class DuckDbWarehouse {
     return rows.map((row) => row.column_name);
   }
 
+  async queryColumns(sql: string): Promise<string[] | undefined> {
+    try {
+      const rows = await this.query<{ column_name: string }>(`DESCRIBE ${sql}`);
+      return rows.map((row) => row.column_name);
+    } catch {
+      return undefined;
+    }
+  }
+
   async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();

@@ -7,6 +7,8 @@ import { qualified, quoteIdent } from "./engine.ts";
 export interface CatalogState {
   relationKind(schema: string, name: string): Promise<"table" | "view" | undefined>;
   columns(schema: string, name: string): Promise<string[]>;
+  /** The columns a query returns, or undefined when it cannot be described before its pre-operations run. */
+  queryColumns?(sql: string): Promise<string[] | undefined>;
 }
 
 export interface PlanOptions {
@@ -20,6 +22,22 @@ export interface ActionPlan {
   mode: "create" | "merge" | "insert" | "operation" | "assertion";
   /** For assertions: the view whose rows are the failures. */
   failingRows?: { schema: string; name: string };
+  /** Why an incremental table is rebuilt although the run is not a full refresh. */
+  note?: string;
+}
+
+/** How the columns of an incremental table's full query differ from the table's ("+added, -removed"), if they do. */
+async function changedColumns(def: TableAction, catalog: CatalogState, schema: string, name: string): Promise<string | undefined> {
+  if (!catalog.queryColumns) return undefined;
+  // The pre-operations' DECLAREs are read (not run) so the query's script variables resolve.
+  const scope = new ScriptScope();
+  scope.scripts(def.preOps);
+  const produced = await catalog.queryColumns(scope.query(def.query));
+  if (!produced) return undefined;
+  const held = await catalog.columns(schema, name);
+  const added = produced.filter((c) => !held.includes(c));
+  const removed = held.filter((c) => !produced.includes(c));
+  return added.length + removed.length === 0 ? undefined : [...added.map((c) => `+${c}`), ...removed.map((c) => `-${c}`)].join(", ");
 }
 
 /**
@@ -66,8 +84,12 @@ export async function planAction(action: GraphAction, catalog: CatalogState, opt
 
   if (action.kind === "incremental") refuseUnsupportedIncrementalOptions(action.def);
 
-  const writeIncrementally =
+  let writeIncrementally =
     action.kind === "incremental" && existing === "table" && (!options.fullRefresh || action.def.protected);
+  // An incremental table whose query now returns other columns (a model changed) is rebuilt: appending
+  // would drop the new columns or fail on the missing ones, and its history needs them too.
+  const changed = writeIncrementally && !action.def.protected ? await changedColumns(action.def, catalog, schema, name) : undefined;
+  if (changed) writeIncrementally = false;
 
   if (!writeIncrementally) {
     const pre = scope.scripts(action.def.preOps);
@@ -80,6 +102,7 @@ export async function planAction(action: GraphAction, catalog: CatalogState, opt
         `CREATE OR REPLACE TABLE ${target} AS ${scope.query(action.def.query)}`,
         ...scope.scripts(action.def.postOps),
       ],
+      ...(changed ? { note: `rebuilt in full: its columns changed (${changed})` } : {}),
     };
   }
 
