@@ -68,19 +68,19 @@ export async function planAction(action: GraphAction, catalog: CatalogState, opt
   const dropOtherKind = (wanted: "table" | "view") =>
     existing && existing !== wanted ? [`DROP ${existing.toUpperCase()} ${target}`] : [];
 
-  if (action.kind === "view") {
+  // A full build: pre-operations, the relation replaced by its query, post-operations.
+  const create = (kind: "table" | "view"): string[] => {
     const pre = scope.scripts(action.def.preOps);
-    return {
-      mode: "create",
-      statements: [
-        createSchema,
-        ...pre,
-        ...dropOtherKind("view"),
-        `CREATE OR REPLACE VIEW ${target} AS ${scope.query(action.def.query)}`,
-        ...scope.scripts(action.def.postOps),
-      ],
-    };
-  }
+    return [
+      createSchema,
+      ...pre,
+      ...dropOtherKind(kind),
+      `CREATE OR REPLACE ${kind.toUpperCase()} ${target} AS ${scope.query(action.def.query)}`,
+      ...scope.scripts(action.def.postOps),
+    ];
+  };
+
+  if (action.kind === "view") return { mode: "create", statements: create("view") };
 
   if (action.kind === "incremental") refuseUnsupportedIncrementalOptions(action.def);
 
@@ -92,18 +92,7 @@ export async function planAction(action: GraphAction, catalog: CatalogState, opt
   if (changed) writeIncrementally = false;
 
   if (!writeIncrementally) {
-    const pre = scope.scripts(action.def.preOps);
-    return {
-      mode: "create",
-      statements: [
-        createSchema,
-        ...pre,
-        ...dropOtherKind("table"),
-        `CREATE OR REPLACE TABLE ${target} AS ${scope.query(action.def.query)}`,
-        ...scope.scripts(action.def.postOps),
-      ],
-      ...(changed ? { note: `rebuilt in full: its columns changed (${changed})` } : {}),
-    };
+    return { mode: "create", statements: create("table"), ...(changed ? { note: `rebuilt in full: its columns changed (${changed})` } : {}) };
   }
 
   const pre = scope.scripts(action.def.incrementalPreOps);
