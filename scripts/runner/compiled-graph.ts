@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative, resolve } from "node:path";
 import { z } from "zod";
+import { FileCache } from "./file-cache.ts";
 
 /**
  * The parts of `dataform compile --json` (the CompiledGraph proto as JSON) that the runner reads.
@@ -170,12 +171,12 @@ export async function compileProject(options: CompileOptions): Promise<CompiledG
   if (runId !== undefined && !SAFE_RUN_ID.test(runId)) return parseGraph(await runCompile(projectDir, vars));
   if (runId !== undefined) vars.run_id = RUN_ID_PLACEHOLDER;
   const key = cacheKey(projectDir, vars);
-  const cacheFile = join(projectDir, ".rbw", "cache", "compile", `${key}.json`);
-  let text = compiledGraphs.get(key) ?? readCached(cacheFile);
+  const cache = new FileCache(join(projectDir, ".rbw", "cache", "compile"), KEPT_GRAPHS);
+  let text = compiledGraphs.get(key) ?? cache.read(key);
   if (text === undefined) {
     text = await runCompile(projectDir, vars);
     parseGraph(text);
-    writeCached(cacheFile, text);
+    cache.write(key, text);
   }
   compiledGraphs.set(key, text);
   return parseGraph(runId === undefined ? text : text.replaceAll(RUN_ID_PLACEHOLDER, runId));
@@ -218,31 +219,6 @@ function cacheKey(projectDir: string, vars: Record<string, string>): string {
 
 const REQUIRE_PATH = /require\(\s*["'`](\.\.?\/[^"'`$]*)/g;
 const KEPT_GRAPHS = 20;
-
-function readCached(file: string): string | undefined {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
-function writeCached(file: string, text: string): void {
-  try {
-    mkdirSync(resolve(file, ".."), { recursive: true });
-    const partial = `${file}.${process.pid}.partial`;
-    writeFileSync(partial, text);
-    renameSync(partial, file);
-    const dir = resolve(file, "..");
-    const kept = readdirSync(dir)
-      .filter((name) => name.endsWith(".json"))
-      .map((name) => ({ path: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs }))
-      .sort((a, b) => b.mtime - a.mtime);
-    for (const old of kept.slice(KEPT_GRAPHS)) rmSync(old.path, { force: true });
-  } catch {
-    // A read-only project is compiled on every run.
-  }
-}
 
 async function runCompile(projectDir: string, vars: Record<string, string>): Promise<string> {
   const args = [dataformCliPath(), "compile", projectDir, "--json"];

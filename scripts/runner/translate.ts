@@ -1,4 +1,10 @@
 import { Dialect, transpile } from "@polyglot-sql/sdk";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { FileCache } from "./file-cache.ts";
 
 /**
  * BigQuery SQL -> DuckDB SQL. `@polyglot-sql/sdk` does the translation; this module only fixes what
@@ -504,11 +510,38 @@ export function fixDuckDbOutput(sql: string): string {
 
 const cache = new Map<string, string[]>();
 
+/**
+ * Translations are kept on disk too, by the SQL and the translator (this file and the transpiler's
+ * version), so a new process does not translate an unchanged project again (a large model takes the
+ * transpiler a second or two). `RBW_CACHE_DIR` moves the folder (default: the system's temp folder);
+ * `RBW_CACHE_DIR=off` turns it off.
+ */
+const translationCache = (() => {
+  const base = process.env.RBW_CACHE_DIR ?? join(tmpdir(), "rbw-cache");
+  if (base === "off") return undefined;
+  const entry = createRequire(import.meta.url).resolve("@polyglot-sql/sdk");
+  const transpiler = JSON.parse(readFileSync(join(dirname(entry), "..", "package.json"), "utf8")) as { version: string };
+  const translator = FileCache.key(readFileSync(fileURLToPath(import.meta.url), "utf8"), transpiler.version);
+  return new FileCache(join(base, "translate", translator), 5000);
+})();
+
+/** The folder translations are kept in, undefined when the disk cache is off. */
+export function translationCacheDir(): string | undefined {
+  return translationCache?.dir;
+}
+
 /** Translates one BigQuery script (one or more statements) into DuckDB statements. */
 export function translateBigQueryToDuckDb(sql: string): string[] {
   const cached = cache.get(sql);
   if (cached) return cached;
   if (!sql.trim()) return [];
+  const key = translationCache && FileCache.key(sql);
+  const kept = key ? translationCache?.read(key) : undefined;
+  if (kept !== undefined) {
+    const statements = JSON.parse(kept) as string[];
+    cache.set(sql, statements);
+    return statements;
+  }
   refuseParameterisedNumeric(sql);
   const renamed = exactNumericDivisionBeforeTranspile(jsonScalarsBeforeTranspile(keepDateFunctionsDates(explicitUtcBeforeTranspile(rewriteBacktickNames(sql)))));
   const result = transpile(renamed, Dialect.BigQuery, Dialect.DuckDB);
@@ -519,6 +552,7 @@ export function translateBigQueryToDuckDb(sql: string): string[] {
     .map((s) => expandNumericDivisions(expandJsonScalars(expandUtcPlaceholders(arrayAggregatesAsListFunctions(replaceEveryMatch(nullPropagatingConcat(hexDigests(fixDuckDbOutput(s)))))))))
     .filter((s) => s.trim().length > 0);
   cache.set(sql, statements);
+  if (key) translationCache?.write(key, JSON.stringify(statements));
   return statements;
 }
 
