@@ -3,6 +3,7 @@
 // tables and views only, so the same query also defines intermediate.int_margin_monthly and
 // intermediate.int_customer_invoice, the views over all history that the unit tests exercise.
 const billing = require("./billing.js");
+const customerTax = require("./customer_tax.js");
 
 const periodFilter = (periods) => (periods ? `
     AND billing_period_start IN (${periods})` : "");
@@ -84,20 +85,42 @@ function customerInvoice(refs, periods) {
   return `
 WITH lines AS (
   SELECT * FROM ${refs.fact}
-  WHERE customer_id != 'unassigned'${periodFilter(periods)}
+  WHERE customer_id != 'unassigned' AND charge_category != 'Tax'${periodFilter(periods)}
+),
+
+taxes AS (
+  SELECT billing_period_start, customer_id, billing_currency, provider_name, SUM(tax) AS tax
+  FROM (${customerTax.taxedInvoices(refs, periods)}
+  ) AS taxed
+  GROUP BY billing_period_start, customer_id, billing_currency, provider_name
+),
+
+invoiced AS (
+  SELECT
+    billing_period_start,
+    customer_id,
+    MIN(customer_name) AS customer_name,
+    billing_currency,
+    provider_name,
+    SUM(customer_billed_cost) AS amount,
+    COUNT(*) AS line_count
+  FROM lines
+  GROUP BY billing_period_start, customer_id, billing_currency, provider_name
 )
 
 SELECT
-  billing_period_start AS billing_period,
-  customer_id,
-  MIN(customer_name) AS customer_name,
-  billing_currency AS currency,
-  provider_name,
-  SUM(CASE WHEN charge_category != 'Tax' THEN customer_billed_cost ELSE 0 END) AS amount,
-  SUM(CASE WHEN charge_category = 'Tax' THEN billed_cost ELSE 0 END) AS tax_amount,
-  COUNT(*) AS line_count
-FROM lines
-GROUP BY billing_period_start, customer_id, billing_currency, provider_name`;
+  invoiced.billing_period_start AS billing_period,
+  invoiced.customer_id,
+  invoiced.customer_name,
+  invoiced.billing_currency AS currency,
+  invoiced.provider_name,
+  invoiced.amount,
+  IFNULL(taxes.tax, 0) AS tax_amount,
+  invoiced.line_count
+FROM invoiced
+LEFT JOIN taxes
+  ON taxes.billing_period_start = invoiced.billing_period_start AND taxes.customer_id = invoiced.customer_id
+  AND taxes.billing_currency = invoiced.billing_currency AND taxes.provider_name = invoiced.provider_name`;
 }
 
 module.exports = { marginMonthly, customerInvoice };

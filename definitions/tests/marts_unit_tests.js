@@ -5,11 +5,11 @@ const line = (fields) => `SELECT ${Object.entries(fields).map(([k, v]) => `${v} 
 
 const FACT_LINES = [
   // usage: cost 100 (after credits), customer price 112
-  line({ billing_period_start: "DATE '2026-10-01'", customer_id: "'acme'", customer_name: "'Acme'", provider_name: "'Google Cloud'", service_name: "'Compute Engine'", billing_currency: "'USD'", charge_category: "'Usage'", billed_cost: "CAST('100' AS NUMERIC)", customer_billed_cost: "CAST('112' AS NUMERIC)", reseller_margin_amount: "CAST('-4' AS NUMERIC)" }),
+  line({ source_system: "'gcp_channel'", publisher_name: "'Google'", billing_period_end: "DATE '2026-11-01'", export_time: "TIMESTAMP '2026-10-02 00:00:00+00'", billing_period_start: "DATE '2026-10-01'", customer_id: "'acme'", customer_name: "'Acme'", provider_name: "'Google Cloud'", service_name: "'Compute Engine'", billing_currency: "'USD'", charge_category: "'Usage'", billed_cost: "CAST('100' AS NUMERIC)", customer_billed_cost: "CAST('112' AS NUMERIC)", reseller_margin_amount: "CAST('-4' AS NUMERIC)" }),
   // a second usage line of the same group
-  line({ billing_period_start: "DATE '2026-10-01'", customer_id: "'acme'", customer_name: "'Acme'", provider_name: "'Google Cloud'", service_name: "'Compute Engine'", billing_currency: "'USD'", charge_category: "'Usage'", billed_cost: "CAST('0.5' AS NUMERIC)", customer_billed_cost: "CAST('0.55' AS NUMERIC)", reseller_margin_amount: "CAST('0' AS NUMERIC)" }),
-  // tax is pass-through: left out of margin, kept apart on the invoice
-  line({ billing_period_start: "DATE '2026-10-01'", customer_id: "'acme'", customer_name: "'Acme'", provider_name: "'Google Cloud'", service_name: "'Tax'", billing_currency: "'USD'", charge_category: "'Tax'", billed_cost: "CAST('10' AS NUMERIC)", customer_billed_cost: "CAST('0' AS NUMERIC)", reseller_margin_amount: "CAST('0' AS NUMERIC)" }),
+  line({ source_system: "'gcp_channel'", publisher_name: "'Google'", billing_period_end: "DATE '2026-11-01'", export_time: "TIMESTAMP '2026-10-02 00:00:00+00'", billing_period_start: "DATE '2026-10-01'", customer_id: "'acme'", customer_name: "'Acme'", provider_name: "'Google Cloud'", service_name: "'Compute Engine'", billing_currency: "'USD'", charge_category: "'Usage'", billed_cost: "CAST('0.5' AS NUMERIC)", customer_billed_cost: "CAST('0.55' AS NUMERIC)", reseller_margin_amount: "CAST('0' AS NUMERIC)" }),
+  // the vendor's tax on the reseller's cost: left out of margin and of the customer's invoice
+  line({ source_system: "'gcp_channel'", publisher_name: "'Google'", billing_period_end: "DATE '2026-11-01'", export_time: "TIMESTAMP '2026-10-02 00:00:00+00'", billing_period_start: "DATE '2026-10-01'", customer_id: "'acme'", customer_name: "'Acme'", provider_name: "'Google Cloud'", service_name: "'Tax'", billing_currency: "'USD'", charge_category: "'Tax'", billed_cost: "CAST('10' AS NUMERIC)", customer_billed_cost: "CAST('0' AS NUMERIC)", reseller_margin_amount: "CAST('0' AS NUMERIC)" }),
 ].join("\nUNION ALL\n");
 
 test("margin_monthly_converts_to_the_reporting_currency_and_leaves_tax_out")
@@ -24,9 +24,12 @@ test("margin_monthly_converts_to_the_reporting_currency_and_leaves_tax_out")
     2 AS line_count, 'KRW' AS reporting_currency, CAST('1400' AS NUMERIC) AS fx_rate, 'test' AS fx_rate_source,
     CAST('140700' AS NUMERIC) AS cost_reporting, CAST('157570' AS NUMERIC) AS customer_price_reporting, CAST('16870' AS NUMERIC) AS margin_reporting`);
 
+// The reseller's own tax (10% in settings.json) on the customer's 112.55, to the cent: 11.255 -> 11.26.
 test("customer_invoice_keeps_tax_apart")
   .dataset({ schema: "intermediate", name: "int_customer_invoice" })
   .input("fct_billing_line", FACT_LINES)
+  .input("ref_settings", `SELECT 'customer_tax_rate_pct' AS setting, '10' AS value`)
+  .input("ref_customer_settings", `SELECT 'other' AS customer_id, 'all' AS source_system, 'tax_rate_pct' AS setting, '0' AS value`)
   .expect(`SELECT
     DATE '2026-10-01' AS billing_period, 'acme' AS customer_id, 'Acme' AS customer_name, 'USD' AS currency, 'Google Cloud' AS provider_name,
-    CAST('112.55' AS NUMERIC) AS amount, CAST('10' AS NUMERIC) AS tax_amount, 3 AS line_count`);
+    CAST('112.55' AS NUMERIC) AS amount, CAST('11.26' AS NUMERIC) AS tax_amount, 2 AS line_count`);

@@ -152,12 +152,15 @@ export function configRows(config: WarehouseConfig, vendors: VendorModule[] = VE
 }
 
 /**
- * Fingerprint of the config the fact's lines are stamped with when they are added (the customer mapping,
- * customers' vendor settings, the vendors' price books): when it changes, history is rebuilt.
+ * Fingerprint of the config the fact's lines and the customers' invoices are stamped with when they are
+ * built (the customer mapping, customers' settings, the vendors' price books, the reseller's tax rate):
+ * when it changes, history is rebuilt.
  */
 export function lineConfigFingerprint(config: WarehouseConfig, vendors: VendorModule[] = VENDORS): string {
   const rows = configRows(config, vendors);
-  const stamped = ["ref_customer_mapping", "ref_customer_settings", ...Object.keys(config.vendorTables).sort()].flatMap((table) => rows[table].map((r) => `${table} ${JSON.stringify(r)}`)).sort();
+  const stamped = ["ref_customer_mapping", "ref_customer_settings", ...Object.keys(config.vendorTables).sort()].flatMap((table) => rows[table].map((r) => `${table} ${JSON.stringify(r)}`));
+  stamped.push(`customer_tax_rate_pct ${config.settings.customer_tax_rate_pct ?? ""}`);
+  stamped.sort();
   return createHash("sha256").update(stamped.join("\n")).digest("hex");
 }
 
