@@ -30,7 +30,7 @@ describe("landing config into BigQuery", () => {
     expect(landed).toEqual([
       ["my-warehouse.raw.ref_customer_mapping", 2],
       ["my-warehouse.raw.ref_fx_rate", 1],
-      ["my-warehouse.raw.ref_settings", 2],
+      ["my-warehouse.raw.ref_settings", 3],
       ["my-warehouse.raw.ref_customer_settings", 0],
       ["my-warehouse.raw.ref_webex_price_book", 0],
     ]);
