@@ -23,7 +23,7 @@ export type PhaseRequest =
   | { phase: "duckdb-read"; projectDir: string; scratch: string; files: string[]; format: "json" | "parquet" }
   | { phase: "to-parquet"; projectDir: string; files: string[]; outDir: string }
   | { phase: "build"; projectDir: string; warehouse: string }
-  | { phase: "incremental"; projectDir: string; warehouse: string; month: string }
+  | { phase: "incremental"; projectDir: string; warehouse: string; month: string; runId: string }
   | { phase: "check"; projectDir: string };
 
 
@@ -49,8 +49,18 @@ function gcpColumns(projectDir: string): string {
 const readJson = (projectDir: string, files: string[]) =>
   `read_json([${files.map(quoteLiteral).join(", ")}], format = 'newline_delimited', columns = ${gcpColumns(projectDir)})`;
 
+// Each graph run gets its own run id, as `rbw run` gives it (the landing's): a daily run's run-scoped work
+// (the periods it changed, the lines it checks) is then this run's only. A full refresh checks all
+// history (check_scope "all"), as the pipeline compiles it.
+const compileFor = (projectDir: string, runId: string, fullRefresh: boolean) =>
+  compileProject({ projectDir, vars: { ...(fullRefresh ? { check_scope: "all" } : {}), run_id: runId } });
+
 const failures = (summary: RunSummary) =>
   summary.results.filter((r) => r.status !== "success").map((r) => `${r.name}: ${r.status}${r.message ? ` (${r.message.slice(0, 200)})` : ""}`);
+
+/** The run's slowest actions, slowest first: where its time goes. */
+const slowest = (summary: RunSummary, n = 8) =>
+  [...summary.results].sort((a, b) => b.seconds - a.seconds).slice(0, n).map((r) => ({ name: r.name, seconds: r.seconds }));
 
 const MART_QUERY = (month: string) => `SELECT customer_id, SUM(cost) AS cost, SUM(customer_price) AS price, SUM(margin) AS margin
 FROM marts.margin_monthly WHERE billing_period = DATE '${month}-01' GROUP BY customer_id`;
@@ -100,27 +110,31 @@ async function run(request: PhaseRequest): Promise<Record<string, unknown>> {
     }
     case "build": {
       return DuckDbWarehouse.using(request.warehouse, async (warehouse) => {
-        const graph = await compileProject({ projectDir: request.projectDir, vars: { run_id: "bench" } });
+        const graph = await compileFor(request.projectDir, "bench-full", true);
         // The all-column scan floor: one query reading and hashing every column of the raw Google table once.
         const scanQuery = `SELECT SUM(hash(COLUMNS(*))) FROM raw.${GCP_EXPORT_TABLE}`;
         const columns = (await warehouse.columns("raw", GCP_EXPORT_TABLE)).length;
         const scan = await bestOf(3, () => warehouse.query(scanQuery));
-        const full = await timed(() => runGraph(warehouse, graph, { fullRefresh: true, includeTests: false }));
+        const full = await timed(() => runGraph(warehouse, graph, { fullRefresh: true, includeTests: false, runId: "bench-full" }));
         const rawRows = Number((await warehouse.query<{ n: string }>(`SELECT COUNT(*)::VARCHAR AS n FROM raw.${GCP_EXPORT_TABLE}`))[0].n);
         return { seconds: full.seconds, ok: full.value.ok, failures: failures(full.value), actions: full.value.results.length, scanSeconds: scan, scanColumns: columns, rawRows };
       });
     }
     case "incremental": {
       return DuckDbWarehouse.using(request.warehouse, async (warehouse) => {
-        const graph = await compileProject({ projectDir: request.projectDir, vars: { run_id: "bench" } });
-        const incremental = await timed(() => runGraph(warehouse, graph, { includeTests: false }));
-        const fullAgain = await timed(() => runGraph(warehouse, graph, { fullRefresh: true, includeTests: false }));
+        // The daily run has the id the new export days were landed with; the rebuild one of its own.
+        const daily = await compileFor(request.projectDir, request.runId, false);
+        const rebuild = await compileFor(request.projectDir, "bench-rebuild", true);
+        const incremental = await timed(() => runGraph(warehouse, daily, { includeTests: false, runId: request.runId }));
+        const fullAgain = await timed(() => runGraph(warehouse, rebuild, { fullRefresh: true, includeTests: false, runId: "bench-rebuild" }));
         const mart = await bestOf(5, () => warehouse.query(MART_QUERY(request.month)));
         const raw = await bestOf(5, () => warehouse.query(RAW_QUERY(request.month)));
         const one = async (query: string) => Number((await warehouse.query<{ n: string }>(query))[0].n);
         return {
           incrementalSeconds: incremental.seconds,
           incrementalOk: incremental.value.ok,
+          incrementalSlowest: slowest(incremental.value),
+          fullAgainSlowest: slowest(fullAgain.value),
           fullAgainSeconds: fullAgain.seconds,
           ok: incremental.value.ok && fullAgain.value.ok,
           failures: [...failures(incremental.value), ...failures(fullAgain.value)],

@@ -11,8 +11,9 @@
  * files alone; the full build against an all-column scan of the raw export; an incremental build (the
  * last export days held back, then landed) against a full rebuild; the mart query against the same
  * question asked of the raw export; `rbw check`'s time; peak memory of landing and of building; temp disk
- * used while landing. Generation and every measured phase run in child processes (bench-phase.ts), so
- * each phase's peak RSS is its own; the parent polls the disk while they run.
+ * used while landing. Each build has its own run id, as `rbw run` gives it; the incremental build and the
+ * rebuild also print their slowest actions. Generation and every measured phase run in child processes
+ * (bench-phase.ts), so each phase's peak RSS is its own; the parent polls the disk while they run.
  */
 import { spawn } from "node:child_process";
 import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
   for (const name of heldBack) renameSync(join(heldDir, name), join(exportDir, name));
   const landNew = await phase({ phase: "land", projectDir, warehouse, dataDir, runId: "bench-new-day" });
   process.stderr.write("bench: incremental build, full rebuild, queries\n");
-  const incremental = await phase({ phase: "incremental", projectDir, warehouse, month: reportMonth });
+  const incremental = await phase({ phase: "incremental", projectDir, warehouse, month: reportMonth, runId: "bench-new-day" });
   if (!incremental.ok) throw new Error(`a build failed:\n${(incremental.failures as string[]).join("\n")}`);
 
   // 6. rbw check.
@@ -237,6 +238,12 @@ async function main(): Promise<void> {
   line(`  incremental build (${heldBack.length} new export files, ${int(n(landNew.rowsLanded))} rows)`, seconds(incremental.incrementalSeconds));
   line("  full rebuild of the same data", seconds(incremental.fullAgainSeconds));
   line("  ratio incremental / full rebuild", (n(incremental.incrementalSeconds) / n(incremental.fullAgainSeconds)).toFixed(2));
+  const slowest = (label: string, actions: unknown) => {
+    console.log(`  slowest actions of the ${label}`);
+    for (const action of actions as { name: string; seconds: number }[]) line(`    ${action.name}`, seconds(action.seconds));
+  };
+  slowest("incremental build", incremental.incrementalSlowest);
+  slowest("full rebuild", incremental.fullAgainSlowest);
   console.log("Queries");
   line(`  mart query (margin by customer, ${reportMonth})`, ms(incremental.martSeconds));
   line("  same question on the raw export", ms(incremental.rawSeconds));

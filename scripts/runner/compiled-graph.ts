@@ -182,8 +182,10 @@ export async function compileProject(options: CompileOptions): Promise<CompiledG
   return parseGraph(runId === undefined ? text : text.replaceAll(RUN_ID_PLACEHOLDER, runId));
 }
 
-const RUN_ID_PLACEHOLDER = "rbw-run-id-3f9c1e7a5b2d4c60";
-const SAFE_RUN_ID = /^[A-Za-z0-9._:-]+$/;
+/** Stands for the run id in SQL kept across runs (compiled graphs, translations). */
+export const RUN_ID_PLACEHOLDER = "rbw-run-id-3f9c1e7a5b2d4c60";
+/** A run id that may be swapped for the placeholder in SQL text: it is quoted into SQL unchanged. */
+export const SAFE_RUN_ID = /^[A-Za-z0-9._:-]+$/;
 const SOURCE_FILE = /\.(sqlx|sql|js|cjs|mjs|json|ya?ml|ipynb)$/;
 const compiledGraphs = new Map<string, string>();
 

@@ -98,7 +98,7 @@ export async function runGraph(warehouse: DuckDbWarehouse, graph: CompiledGraph,
       await record({ ...base, status: "skipped", seconds: 0, message: `skipped: depends on ${blockedBy.join(", ")}, which did not succeed` }, startedAt);
       continue;
     }
-    await record(await executeAction(warehouse, action, options), startedAt);
+    await record(await executeAction(warehouse, action, options, graph.projectConfig.vars.run_id), startedAt);
   }
 
   for (const test of tests) {
@@ -109,13 +109,13 @@ export async function runGraph(warehouse: DuckDbWarehouse, graph: CompiledGraph,
   return { runId, ok: results.every((r) => r.status !== "failed"), results };
 }
 
-async function executeAction(warehouse: DuckDbWarehouse, action: GraphAction, options: RunOptions): Promise<ActionResult> {
+async function executeAction(warehouse: DuckDbWarehouse, action: GraphAction, options: RunOptions, compiledRunId?: string): Promise<ActionResult> {
   const started = performance.now();
   const base = { name: action.name, kind: action.kind, fileName: action.def.fileName };
   const seconds = () => (performance.now() - started) / 1000;
   let statements: string[] = [];
   try {
-    const plan = await planAction(action, warehouse, { fullRefresh: options.fullRefresh && !(options.keepIncremental ?? []).includes(action.name) });
+    const plan = await planAction(action, warehouse, { fullRefresh: options.fullRefresh && !(options.keepIncremental ?? []).includes(action.name), runId: compiledRunId });
     statements = plan.statements;
     if (options.dryRun) {
       const extra = plan.failingRows ? [`SELECT * FROM "${plan.failingRows.schema}"."${plan.failingRows.name}"`] : [];
@@ -153,7 +153,7 @@ async function executeAction(warehouse: DuckDbWarehouse, action: GraphAction, op
 }
 
 function dryRunTest(test: TestAction): ActionResult {
-  const statements = [test.testQuery, test.expectedOutputQuery].filter((q): q is string => !!q).map(translateQuery);
+  const statements = [test.testQuery, test.expectedOutputQuery].filter((q): q is string => !!q).map((q) => translateQuery(q));
   return { name: test.name, kind: "test", fileName: test.fileName, status: "success", seconds: 0, statements, message: "dry run" };
 }
 

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RUN_ID_PLACEHOLDER, SAFE_RUN_ID } from "./compiled-graph.ts";
 import { FileCache } from "./file-cache.ts";
 
 /**
@@ -530,8 +531,15 @@ export function translationCacheDir(): string | undefined {
   return translationCache?.dir;
 }
 
-/** Translates one BigQuery script (one or more statements) into DuckDB statements. */
-export function translateBigQueryToDuckDb(sql: string): string[] {
+/**
+ * Translates one BigQuery script (one or more statements) into DuckDB statements. `runId`, when given, is
+ * the run's id quoted into the SQL: it is translated as a placeholder, so the translation of a model is
+ * kept across runs.
+ */
+export function translateBigQueryToDuckDb(sql: string, runId?: string): string[] {
+  if (runId && SAFE_RUN_ID.test(runId) && sql.includes(runId)) {
+    return translateBigQueryToDuckDb(sql.replaceAll(runId, RUN_ID_PLACEHOLDER)).map((s) => s.replaceAll(RUN_ID_PLACEHOLDER, runId));
+  }
   const cached = cache.get(sql);
   if (cached) return cached;
   if (!sql.trim()) return [];
@@ -557,8 +565,8 @@ export function translateBigQueryToDuckDb(sql: string): string[] {
 }
 
 /** Translates a single query (a SELECT); refuses scripts with several statements. */
-export function translateQuery(sql: string): string {
-  const statements = translateBigQueryToDuckDb(sql);
+export function translateQuery(sql: string, runId?: string): string {
+  const statements = translateBigQueryToDuckDb(sql, runId);
   if (statements.length !== 1) {
     throw new TranslationError(`Expected one query, found ${statements.length} statements.`, sql);
   }
@@ -623,12 +631,15 @@ export function replaceScriptVariables(
 export class ScriptScope {
   private readonly variables = new Set<string>();
 
+  /** `runId`: the run's id as quoted into the SQL, see translateBigQueryToDuckDb. */
+  constructor(private readonly runId?: string) {}
+
   script(sql: string): string[] {
     const out: string[] = [];
     for (const statement of splitStatements(sql)) {
       const declared = parseDeclare(statement);
       if (!declared) {
-        out.push(...translateBigQueryToDuckDb(replaceScriptVariables(statement, this.variables)));
+        out.push(...translateBigQueryToDuckDb(replaceScriptVariables(statement, this.variables), this.runId));
         continue;
       }
       const value = declared.type ? `CAST(${declared.expression} AS ${declared.type})` : declared.expression;
@@ -643,6 +654,6 @@ export class ScriptScope {
   }
 
   query(sql: string): string {
-    return translateQuery(replaceScriptVariables(sql, this.variables));
+    return translateQuery(replaceScriptVariables(sql, this.variables), this.runId);
   }
 }

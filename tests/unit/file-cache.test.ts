@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { RUN_ID_PLACEHOLDER } from "../../scripts/runner/compiled-graph.ts";
 import { FileCache } from "../../scripts/runner/file-cache.ts";
 import { translateBigQueryToDuckDb, translationCacheDir } from "../../scripts/runner/translate.ts";
 
@@ -44,5 +45,16 @@ describe("file cache of compiled graphs and translations", () => {
     expect(existsSync(file)).toBe(true);
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(statements);
     rmSync(file);
+  });
+
+  it("keeps a model's translation across runs: the run id quoted into it is translated as a placeholder", () => {
+    const model = (runId: string) => `SELECT '${runId}' AS run_id, CAST(cost / 3 AS NUMERIC) AS third_${process.pid} FROM \`p.core.fct\` WHERE run_id = '${runId}'`;
+    const first = translateBigQueryToDuckDb(model("run-a"), "run-a");
+    const second = translateBigQueryToDuckDb(model("run-b"), "run-b");
+    expect(second).toEqual(first.map((s) => s.replaceAll("run-a", "run-b")));
+    expect(second.join()).not.toContain("run-a");
+    const kept = join(translationCacheDir() as string, `${FileCache.key(model(RUN_ID_PLACEHOLDER))}.json`);
+    expect(existsSync(kept)).toBe(true);
+    rmSync(kept);
   });
 });

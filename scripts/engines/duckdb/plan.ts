@@ -13,6 +13,8 @@ export interface CatalogState {
 
 export interface PlanOptions {
   fullRefresh?: boolean;
+  /** The run id the graph was compiled with: its SQL's translations are kept across runs. */
+  runId?: string;
 }
 
 export interface ActionPlan {
@@ -27,10 +29,10 @@ export interface ActionPlan {
 }
 
 /** How the columns of an incremental table's full query differ from the table's ("+added, -removed"), if they do. */
-async function changedColumns(def: TableAction, catalog: CatalogState, schema: string, name: string): Promise<string | undefined> {
+async function changedColumns(def: TableAction, catalog: CatalogState, schema: string, name: string, runId?: string): Promise<string | undefined> {
   if (!catalog.queryColumns) return undefined;
   // The pre-operations' DECLAREs are read (not run) so the query's script variables resolve.
-  const scope = new ScriptScope();
+  const scope = new ScriptScope(runId);
   scope.scripts(def.preOps);
   const produced = await catalog.queryColumns(scope.query(def.query));
   if (!produced) return undefined;
@@ -49,14 +51,14 @@ export async function planAction(action: GraphAction, catalog: CatalogState, opt
   const { schema, name } = action.target;
   const target = qualified(schema, name);
   const createSchema = `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`;
-  const scope = new ScriptScope();
+  const scope = new ScriptScope(options.runId);
 
   if (action.kind === "operation") {
     return { mode: "operation", statements: [createSchema, ...scope.scripts(action.def.queries)] };
   }
 
   if (action.kind === "assertion") {
-    const query = translateQuery(action.def.query);
+    const query = translateQuery(action.def.query, options.runId);
     return {
       mode: "assertion",
       statements: [createSchema, `CREATE OR REPLACE VIEW ${target} AS ${query}`],
@@ -88,7 +90,7 @@ export async function planAction(action: GraphAction, catalog: CatalogState, opt
     action.kind === "incremental" && existing === "table" && (!options.fullRefresh || action.def.protected);
   // An incremental table whose query now returns other columns (a model changed) is rebuilt: appending
   // would drop the new columns or fail on the missing ones, and its history needs them too.
-  const changed = writeIncrementally && !action.def.protected ? await changedColumns(action.def, catalog, schema, name) : undefined;
+  const changed = writeIncrementally && !action.def.protected ? await changedColumns(action.def, catalog, schema, name, options.runId) : undefined;
   if (changed) writeIncrementally = false;
 
   if (!writeIncrementally) {
