@@ -11,6 +11,12 @@ for (const vendor of vendors.VENDORS) {
   // An append-only source is checked, on a daily run, after the export_time checkpoint the run's fact
   // build started from (includes/checks.js): what it could have added; all history with check_scope "all".
   const scoped = vendor.delivery === "append" && !checks.checksAll();
+  // The source's line ids: from its line-id table where it names one (a view over all history is not
+  // filtered by the checkpoint before it is computed), else from its line model.
+  const lineIds = (ctx) =>
+    vendor.line_ids
+      ? `SELECT ${vendor.line_ids.source_line_id} AS source_line_id, export_time FROM ${ctx.ref(vendor.line_ids.model)}`
+      : `SELECT source_line_id, export_time FROM ${ctx.ref(vendors.billingLinesModel(vendor))}`;
   assert(`${vendor.source_system}_lines_complete`, {
     description: `Every ${vendor.provider_name} billing line (${vendors.billingLinesModel(vendor)}) is in core.fct_billing_line once, at its current version, and the fact holds no other ${vendor.source_system} line.${vendor.delivery === "append" ? " A daily run checks the lines after the export_time checkpoint it started from." : ""}`,
     tags: ["daily", "monthly_close"],
@@ -20,7 +26,7 @@ ${scoped ? `WITH checkpoint AS (
 ),
 
 expected AS (
-  SELECT source_line_id, export_time FROM ${ctx.ref(vendors.billingLinesModel(vendor))}
+  ${lineIds(ctx)}
   WHERE export_time > (SELECT export_time FROM checkpoint)
 ),
 
@@ -28,7 +34,7 @@ held AS (
   SELECT source_line_id, export_time FROM ${ctx.ref("fct_billing_line")}
   WHERE source_system = '${vendor.source_system}' AND export_time > (SELECT export_time FROM checkpoint)
 )` : `WITH expected AS (
-  SELECT source_line_id, export_time FROM ${ctx.ref(vendors.billingLinesModel(vendor))}
+  ${lineIds(ctx)}
 ),
 
 held AS (

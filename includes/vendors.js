@@ -15,8 +15,18 @@
 // (the account_versions contract) makes those accounts slowly changing (type 2) in core.dim_account.
 // `invoices_amounts` is false for a vendor that states quantities only (Webex: the reseller's price book
 // prices them): the fact's amounts are then not compared with a vendor invoice total.
+// `line_ids` (optional) names a table holding the source's line ids that is cheaper to read than the line
+// model, with the SQL of source_line_id over it (Google's incremental staging): the line model and the
+// completeness check both take the id from there.
 const VENDORS = [
-  { id: "gcp", source_system: "gcp_channel", provider_name: "Google Cloud", delivery: "append", assertions: ["gcp/gcp_rows_complete"] },
+  {
+    id: "gcp",
+    source_system: "gcp_channel",
+    provider_name: "Google Cloud",
+    delivery: "append",
+    assertions: ["gcp/gcp_rows_complete"],
+    line_ids: { model: "stg_gcp__billing_export", source_line_id: "CONCAT(line_hash, '-', CAST(line_number AS STRING))" },
+  },
   { id: "gabia", source_system: "gabia", provider_name: "Gabia", delivery: "replace_period", assertions: ["gabia/gabia_user_bills_complete"] },
   { id: "webex", source_system: "webex_wholesale", provider_name: "Webex", delivery: "replace_period", invoices_amounts: false, assertions: ["webex/webex_lines_priced"] },
   { id: "aws", source_system: "aws_marketplace", provider_name: "AWS Marketplace", delivery: "latest_version", account_versions: true, assertions: ["aws_marketplace/aws_billing_events_readable"] },
@@ -33,4 +43,11 @@ const billingLinesModel = (vendor) => `int_${vendor.id}__billing_lines`;
 const invoiceTotalsModel = (vendor) => `int_${vendor.id}__invoice_totals`;
 const accountVersionsModel = (vendor) => `int_${vendor.id}__account_versions`;
 
-module.exports = { VENDORS, DELIVERIES, billingLinesModel, invoiceTotalsModel, accountVersionsModel };
+/** SQL of a vendor's source_line_id over its `line_ids` table. */
+const lineIdSql = (id) => {
+  const vendor = VENDORS.find((v) => v.id === id);
+  if (!vendor || !vendor.line_ids) throw new Error(`includes/vendors.js: vendor ${id} has no line_ids`);
+  return vendor.line_ids.source_line_id;
+};
+
+module.exports = { VENDORS, DELIVERIES, billingLinesModel, invoiceTotalsModel, accountVersionsModel, lineIdSql };
