@@ -48,19 +48,20 @@ function factSelectList(stamped) {
   return FACT_COLUMNS.map((c) => (c.name in stamped ? `${stamped[c.name]} AS ${c.name}` : c.name)).join(",\n    ");
 }
 
+/** A fact column as NULL of its type, in a select list. */
+const nullColumn = (c) => `CAST(NULL AS ${c.type}) AS ${c.name}`;
+
 /**
  * A select list of the fact's columns in order, every column NULL of its type unless given an
  * expression (`{ charge_category: "'Tax'" }`): lines a model makes itself, shaped like the fact's.
  */
 function lineSelectList(values) {
-  return FACT_COLUMNS.map((c) => `${c.name in values ? values[c.name] : `CAST(NULL AS ${c.type})`} AS ${c.name}`).join(",\n    ");
+  return FACT_COLUMNS.map((c) => (c.name in values ? `${values[c.name]} AS ${c.name}` : nullColumn(c))).join(",\n    ");
 }
 
 /** The commitment-discount columns of a line no commitment discount applies to, as a select list. */
 function noCommitmentDiscount() {
-  return FACT_COLUMNS.filter((c) => c.name.startsWith("commitment_discount_"))
-    .map((c) => `CAST(NULL AS ${c.type}) AS ${c.name}`)
-    .join(",\n    ");
+  return FACT_COLUMNS.filter((c) => c.name.startsWith("commitment_discount_")).map(nullColumn).join(",\n    ");
 }
 
 /** Column documentation for a vendor's int_<vendor>__account_versions config { columns }. */

@@ -80,7 +80,10 @@ final AS (
 SELECT * FROM final`;
 }
 
-/** What the reseller bills each customer per billing period, currency and provider. `refs`: { fact }. */
+/**
+ * What the reseller bills each customer per billing period, currency and provider, and the reseller's tax
+ * on it. `refs`: { fact, settings, customerSettings }.
+ */
 function customerInvoice(refs, periods) {
   return `
 WITH lines AS (
@@ -90,7 +93,7 @@ WITH lines AS (
 
 taxes AS (
   SELECT billing_period_start, customer_id, billing_currency, provider_name, SUM(tax) AS tax
-  FROM (${customerTax.taxedInvoices(refs, periods)}
+  FROM (${customerTax.taxedInvoices("lines", refs)}
   ) AS taxed
   GROUP BY billing_period_start, customer_id, billing_currency, provider_name
 ),

@@ -172,14 +172,13 @@ export async function compileProject(options: CompileOptions): Promise<CompiledG
   if (runId !== undefined) vars.run_id = RUN_ID_PLACEHOLDER;
   const key = cacheKey(projectDir, vars);
   const cache = new FileCache(join(projectDir, ".rbw", "cache", "compile"), KEPT_GRAPHS);
-  let text = compiledGraphs.get(key) ?? cache.read(key);
-  if (text === undefined) {
-    text = await runCompile(projectDir, vars);
-    parseGraph(text);
-    cache.write(key, text);
-  }
+  const kept = compiledGraphs.get(key) ?? cache.read(key);
+  const text = kept ?? (await runCompile(projectDir, vars));
+  // Parsed before it is kept: a graph with compilation errors throws here and is compiled again next time.
+  const graph = parseGraph(runId === undefined ? text : text.replaceAll(RUN_ID_PLACEHOLDER, runId));
+  if (kept === undefined) cache.write(key, text);
   compiledGraphs.set(key, text);
-  return parseGraph(runId === undefined ? text : text.replaceAll(RUN_ID_PLACEHOLDER, runId));
+  return graph;
 }
 
 /** Stands for the run id in SQL kept across runs (compiled graphs, translations). */
