@@ -4,11 +4,13 @@
 // owes or earns upstream, then the reseller's side (customer, customer price, margin), then lineage;
 // what only one vendor has goes in vendor_attributes. The same file is read by the contract test.
 // Also the contract of int_<vendor>__invoice_totals, the vendors' own totals that
-// marts.invoice_reconciliation compares with the fact.
+// marts.invoice_reconciliation compares with the fact; of int_<vendor>__account_versions; and of
+// int_<vendor>__contract_commitments, the contracts the reseller's customers signed (FOCUS 1.3 Contract
+// Commitment dataset, marts.focus_contract_commitment).
 const CONTRACT = require("./billing_line_contract.json");
 
 const TYPES = ["STRING", "TIMESTAMP", "DATE", "NUMERIC", "INT64", "BOOL"];
-for (const c of [...CONTRACT.billing_line, ...CONTRACT.invoice_totals, ...CONTRACT.account_versions]) {
+for (const c of [...CONTRACT.billing_line, ...CONTRACT.invoice_totals, ...CONTRACT.account_versions, ...CONTRACT.contract_commitments]) {
   if (!TYPES.includes(c.type)) throw new Error(`includes/billing_line_contract.json: ${c.name} has type ${c.type}`);
 }
 
@@ -22,6 +24,9 @@ const INVOICE_TOTAL_COLUMNS = CONTRACT.invoice_totals;
 
 /** The columns of a vendor's int_<vendor>__account_versions (versions of its accounts, for core.dim_account). */
 const ACCOUNT_VERSION_COLUMNS = CONTRACT.account_versions;
+
+/** The columns of a vendor's int_<vendor>__contract_commitments (one row per commitment of a customer's contract). */
+const CONTRACT_COMMITMENT_COLUMNS = CONTRACT.contract_commitments;
 
 const describe = (columns) => Object.fromEntries(columns.map((c) => [c.name, c.description]));
 
@@ -69,14 +74,25 @@ function accountVersionColumnDescriptions() {
   return describe(ACCOUNT_VERSION_COLUMNS);
 }
 
+function contractCommitmentColumnDescriptions() {
+  return describe(CONTRACT_COMMITMENT_COLUMNS);
+}
+
 /** The invoice-totals contract's columns in order, as a select list. */
 function invoiceTotalSelectList() {
   return INVOICE_TOTAL_COLUMNS.map((c) => c.name).join(",\n    ");
 }
 
 /** The account-versions contract's columns in order, as a select list. */
-function accountVersionSelectList() {
-  return ACCOUNT_VERSION_COLUMNS.map((c) => c.name).join(",\n    ");
+/**
+ * The union of the vendors' models of one optional contract (account_versions, contract_commitments), or
+ * an empty relation of the contract's columns when no vendor has one.
+ */
+function unionOfVendorModels(models, columns) {
+  const list = columns.map((c) => c.name).join(",\n    ");
+  return models.length > 0
+    ? models.map((model) => `SELECT ${list} FROM ${model}`).join("\n  UNION ALL\n  ")
+    : `SELECT ${columns.map((c) => `CAST(NULL AS ${c.type}) AS ${c.name}`).join(", ")} FROM (SELECT 1) WHERE FALSE`;
 }
 
 module.exports = {
@@ -84,13 +100,15 @@ module.exports = {
   LINE_MODEL_COLUMNS,
   INVOICE_TOTAL_COLUMNS,
   ACCOUNT_VERSION_COLUMNS,
+  CONTRACT_COMMITMENT_COLUMNS,
   factColumnDescriptions,
   lineModelColumnDescriptions,
   invoiceTotalColumnDescriptions,
   accountVersionColumnDescriptions,
+  contractCommitmentColumnDescriptions,
   factSelectList,
   noCommitmentDiscount,
   lineSelectList,
   invoiceTotalSelectList,
-  accountVersionSelectList,
+  unionOfVendorModels,
 };

@@ -13,6 +13,10 @@
 // `assertions` are the vendor's own checks under assertions/ (paths without .sqlx).
 // `account_versions: true` for a vendor that delivers its accounts' history: its int_<id>__account_versions
 // (the account_versions contract) makes those accounts slowly changing (type 2) in core.dim_account.
+// `contract_commitments: true` for a vendor whose customers sign contracts with a committed amount or
+// quantity over a term: its int_<id>__contract_commitments (the contract_commitments contract) feeds
+// marts.focus_contract_commitment (FOCUS 1.3 Contract Commitment dataset) and the ContractApplied column of
+// marts.focus_customer, which links a charge to the commitment it draws on by the line's resource_id.
 // `invoices_amounts` is false for a vendor that states quantities only (Webex: the reseller's price book
 // prices them): the fact's amounts are then not compared with a vendor invoice total.
 // `line_ids` (optional) names a table holding the source's line ids that is cheaper to read than the line
@@ -29,7 +33,7 @@ const VENDORS = [
   },
   { id: "gabia", source_system: "gabia", provider_name: "Gabia", delivery: "replace_period", assertions: ["gabia/gabia_user_bills_complete"] },
   { id: "webex", source_system: "webex_wholesale", provider_name: "Webex", delivery: "replace_period", invoices_amounts: false, assertions: ["webex/webex_lines_priced"] },
-  { id: "aws", source_system: "aws_marketplace", provider_name: "AWS Marketplace", delivery: "latest_version", account_versions: true, assertions: ["aws_marketplace/aws_billing_events_readable"] },
+  { id: "aws", source_system: "aws_marketplace", provider_name: "AWS Marketplace", delivery: "latest_version", account_versions: true, contract_commitments: true, assertions: ["aws_marketplace/aws_billing_events_readable"] },
 ];
 
 const DELIVERIES = ["append", "replace_period", "latest_version"];
@@ -42,6 +46,7 @@ for (const vendor of VENDORS) {
 const billingLinesModel = (vendor) => `int_${vendor.id}__billing_lines`;
 const invoiceTotalsModel = (vendor) => `int_${vendor.id}__invoice_totals`;
 const accountVersionsModel = (vendor) => `int_${vendor.id}__account_versions`;
+const contractCommitmentsModel = (vendor) => `int_${vendor.id}__contract_commitments`;
 
 /** SQL of a vendor's source_line_id over its `line_ids` table. */
 const lineIdSql = (id) => {
@@ -50,4 +55,4 @@ const lineIdSql = (id) => {
   return vendor.line_ids.source_line_id;
 };
 
-module.exports = { VENDORS, DELIVERIES, billingLinesModel, invoiceTotalsModel, accountVersionsModel, lineIdSql };
+module.exports = { VENDORS, DELIVERIES, billingLinesModel, invoiceTotalsModel, accountVersionsModel, contractCommitmentsModel, lineIdSql };

@@ -386,10 +386,11 @@ export function registerPipelineCommands(program: Command, globals: () => Global
     .description("Export warehouse data in a standard format for other tools.")
     .command("focus")
     .description(
-      "Write one billing period of a FOCUS 1.2 view as a file a FinOps tool or a customer loads: upstream (what the vendors invoice the reseller) " +
-        "or customer (what the reseller invoices its customers); --customer keeps one customer's rows only.",
+      "Write one billing period of a FOCUS dataset as a file a FinOps tool or a customer loads: upstream (FOCUS 1.2, what the vendors invoice the reseller), " +
+        "customer (FOCUS 1.2, what the reseller invoices its customers) or contract-commitment (FOCUS 1.3, the customers' contract commitments in force " +
+        "during the month); --customer keeps one customer's rows only.",
     )
-    .requiredOption("--view <upstream|customer>", "which FOCUS view")
+    .requiredOption("--view <upstream|customer|contract-commitment>", "which FOCUS dataset")
     .requiredOption("-m, --month <YYYY-MM>", "billing period")
     .option("--customer <id>", "only this customer's rows (customers.json customer_id)")
     .option("-f, --format <parquet|csv>", "Parquet (FOCUS column types) or CSV (RFC 4180, ISO 8601 UTC date/times)", "parquet")

@@ -3,13 +3,13 @@ import { dirname, resolve } from "node:path";
 import { UsageError } from "../clients/errors.ts";
 import { quoteIdent, quoteLiteral, type DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 
-export const FOCUS_VIEWS = { upstream: "focus_upstream", customer: "focus_customer" } as const;
+export const FOCUS_VIEWS = { upstream: "focus_upstream", customer: "focus_customer", "contract-commitment": "focus_contract_commitment" } as const;
 export type FocusView = keyof typeof FOCUS_VIEWS;
 export type FocusExportFormat = "parquet" | "csv";
 
 export interface FocusExportOptions {
   view: FocusView;
-  /** Billing period, YYYY-MM (the rows whose BillingPeriodStart falls in it). */
+  /** Billing period, YYYY-MM: the rows whose BillingPeriodStart falls in it; for contract-commitment, the commitments whose term overlaps it. */
   month: string;
   /** One reseller customer's rows only (customers.json customer_id). */
   customer?: string;
@@ -27,17 +27,34 @@ export interface FocusExportResult {
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const CUSTOMER_ID = /^[a-z0-9][a-z0-9_-]*$/;
 
-/** The column naming the reseller's customer in each view. */
-const CUSTOMER_COLUMN: Record<FocusView, string> = { upstream: "x_CustomerId", customer: "BillingAccountId" };
+/** How each view is cut to one month and one customer, and ordered. */
+const SHAPE: Record<FocusView, { customer: string; inMonth: (first: string, next: string) => string[]; orderBy: string }> = {
+  upstream: { customer: "x_CustomerId", inMonth: billedIn, orderBy: `"BillingAccountId", "ChargePeriodStart", "x_SourceLineId"` },
+  customer: { customer: "BillingAccountId", inMonth: billedIn, orderBy: `"BillingAccountId", "ChargePeriodStart", "x_SourceLineId"` },
+  "contract-commitment": {
+    customer: "x_CustomerId",
+    inMonth: (first, next) => [`"ContractCommitmentPeriodStart" < ${instant(next)}`, `"ContractCommitmentPeriodEnd" > ${instant(first)}`],
+    orderBy: `"x_CustomerId", "ContractId", "ContractCommitmentId"`,
+  },
+};
+
+function instant(date: string) {
+  return `TIMESTAMPTZ ${quoteLiteral(`${date} 00:00:00+00`)}`;
+}
+
+function billedIn(first: string, next: string) {
+  return [`"BillingPeriodStart" >= ${instant(first)}`, `"BillingPeriodStart" < ${instant(next)}`];
+}
 
 
 /**
- * Writes one billing period of a FOCUS view as a file a FinOps tool loads: Parquet keeps the view's types
+ * Writes one billing period of a FOCUS dataset (the 1.2 cost-and-usage views, or the 1.3 contract
+ * commitments in force in it) as a file a FinOps tool loads: Parquet keeps the view's types
  * (decimals exact, date/times as UTC instants); CSV (RFC 4180, header row) writes date/times in FOCUS's
  * ISO 8601 UTC form `YYYY-MM-DDTHH:mm:ssZ` and decimals as plain text.
  */
 export async function exportFocus(warehouse: DuckDbWarehouse, options: FocusExportOptions): Promise<FocusExportResult> {
-  if (!(options.view in FOCUS_VIEWS)) throw new UsageError(`--view must be ${Object.keys(FOCUS_VIEWS).join(" or ")}, got "${options.view}"`);
+  if (!Object.hasOwn(FOCUS_VIEWS, options.view)) throw new UsageError(`--view must be ${Object.keys(FOCUS_VIEWS).join(", ")}, got "${options.view}"`);
   if (!MONTH.test(options.month)) throw new UsageError(`--month must be YYYY-MM, got "${options.month}"`);
   if (options.customer !== undefined && !CUSTOMER_ID.test(options.customer)) throw new UsageError(`--customer must be a customer_id of customers.json, got "${options.customer}"`);
   if (options.format !== "parquet" && options.format !== "csv") throw new UsageError(`--format must be parquet or csv, got "${options.format}"`);
@@ -54,12 +71,9 @@ export async function exportFocus(warehouse: DuckDbWarehouse, options: FocusExpo
   const [year, month] = options.month.split("-").map(Number);
   const first = `${options.month}-01`;
   const next = `${month === 12 ? year + 1 : year}-${String(month === 12 ? 1 : month + 1).padStart(2, "0")}-01`;
-  const filters = [
-    `"BillingPeriodStart" >= TIMESTAMPTZ ${quoteLiteral(`${first} 00:00:00+00`)}`,
-    `"BillingPeriodStart" < TIMESTAMPTZ ${quoteLiteral(`${next} 00:00:00+00`)}`,
-    ...(options.customer ? [`${quoteIdent(CUSTOMER_COLUMN[options.view])} = ${quoteLiteral(options.customer)}`] : []),
-  ];
-  const query = `SELECT ${select} FROM marts.${view} WHERE ${filters.join(" AND ")} ORDER BY "BillingAccountId", "ChargePeriodStart", "x_SourceLineId"`;
+  const shape = SHAPE[options.view];
+  const filters = [...shape.inMonth(first, next), ...(options.customer ? [`${quoteIdent(shape.customer)} = ${quoteLiteral(options.customer)}`] : [])];
+  const query = `SELECT ${select} FROM marts.${view} WHERE ${filters.join(" AND ")} ORDER BY ${shape.orderBy}`;
   const path = resolve(options.out);
   mkdirSync(dirname(path), { recursive: true });
   const format = options.format === "parquet" ? "FORMAT parquet, COMPRESSION zstd" : "FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"'";

@@ -61,7 +61,7 @@ export const APPLICABILITY: Record<Applicability, { holds: boolean; why: string 
   ACCOUNT_NAMING: { holds: true, why: "billing accounts have display names (the reseller's own, the customers')" },
   AVAILABILITY_ZONE: { holds: true, why: "Google Cloud zones (location.zone)" },
   CAPACITY_RESERVATION: { holds: true, why: "Google Compute Engine reservations" },
-  COMMITMENT_DISCOUNT: { holds: true, why: "Google committed-use discounts, AWS private-offer contracts, Webex packages" },
+  COMMITMENT_DISCOUNT: { holds: true, why: "Google committed-use discounts (AWS Marketplace contracts are FOCUS 1.3 contract commitments; Webex packages are billed per licence-day from assignment to removal, with no commitment)" },
   MULTIPLE_PRICING_CATEGORIES: { holds: true, why: "Google has on-demand, spot and committed prices" },
   MULTIPLE_SUB_ACCOUNT_TYPES: { holds: true, why: "Google billing sub-accounts, Webex customer organizations" },
   MULTIPLE_BILLING_ACCOUNT_TYPES: { holds: false, why: "each vendor invoices one kind of account (the reseller's payer account)" },
@@ -149,10 +149,10 @@ export const FOCUS_COLUMNS: FocusColumn[] = [
 ];
 
 /**
- * FOCUS 1.3 column ids the views carry beside the 1.2 columns (issue 11: a 1.3 reader finds them). They are
+ * FOCUS 1.3 columns the views carry beside the 1.2 columns, so that a 1.3 reader finds them. They are
  * FOCUS-defined, not custom, so they need no `x_` prefix (ColumnHandling-A-010-M).
  */
-export const FOCUS_1_3_COLUMNS = ["ServiceProviderName", "HostProviderName"];
+export const FOCUS_1_3_COLUMNS = ["ServiceProviderName", "HostProviderName", "ContractApplied"];
 
 /** Whether a column must be present in the reseller's FOCUS datasets. */
 export const isRequired = (c: FocusColumn) => c.criteria.every((criterion) => APPLICABILITY[criterion].holds);
@@ -213,7 +213,7 @@ export const NATIONAL_CURRENCIES = ISO_4217.filter((c) => !NOT_NATIONAL.has(c));
 const UNIT_TERM = "([KMGTPE]i?[Bb]|[Bb]|[A-Z][A-Za-z]*)";
 const TIME = "(Year|Month|Day|Hour|Minute|Second)";
 export const UNIT_FORMAT = `^([1-9][0-9]* )?${UNIT_TERM}(-${TIME}s)?(/([1-9][0-9]* )?${TIME}s?)?$`;
-const SPELLED_DATA_SIZE = "(?i)(bit|byte)";
+export const SPELLED_DATA_SIZE = "(?i)(bit|byte)";
 
 export interface RuleContext {
   /** A relation DuckDB can select from: a table or view name, or a parenthesised SELECT. */
@@ -234,12 +234,12 @@ export interface FocusRule {
 }
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const list = (values: string[]) => values.map((v) => `'${v.replace(/'/g, "''")}'`).join(", ");
+export const list = (values: string[]) => values.map((v) => `'${v.replace(/'/g, "''")}'`).join(", ");
 const cols = (predicate: string) => [...new Set(predicate.match(/\b[A-Z][A-Za-z]+\b/g) ?? [])].filter((w) => FOCUS_COLUMN_NAMES.has(w));
 const FOCUS_COLUMN_NAMES = new Set(FOCUS_COLUMNS.map((c) => c.name));
 
 /** A row rule: the rows where `violation` holds. Column names in the predicate are FOCUS column ids. */
-const row = (id: string, description: string, violation: string, textOverValidator?: string): FocusRule => ({
+export const row = (id: string, description: string, violation: string, textOverValidator?: string): FocusRule => ({
   id,
   description,
   columns: cols(violation),
@@ -256,7 +256,7 @@ const nullWhenNull = (id: string, column: string, other: string) => row(id, `${c
 const notNullWhenNotNull = (id: string, column: string, other: string) => row(id, `${column} MUST NOT be null when ${other} is not null.`, `${other} IS NOT NULL AND ${column} IS NULL`);
 const nonNegative = (id: string, column: string) => row(id, `${column} MUST be a non-negative decimal value.`, `${column} < 0`);
 const national = (id: string, column: string) => row(id, `${column} MUST be an ISO 4217 national currency code.`, `${column} IS NOT NULL AND ${column} NOT IN (${list(NATIONAL_CURRENCIES)})`);
-const unitFormat = (id: string, column: string, description: string) =>
+export const unitFormat = (id: string, column: string, description: string) =>
   row(id, description, `${column} IS NOT NULL AND (NOT regexp_full_match(${column}, '${UNIT_FORMAT}') OR regexp_matches(${column}, '${SPELLED_DATA_SIZE}'))`);
 
 /**
@@ -282,9 +282,9 @@ const keyValue = (id: string, column: string) =>
       OR EXISTS (SELECT 1 FROM json_each(CAST(${column} AS JSON)) AS kv WHERE kv.type IN ('OBJECT', 'ARRAY')))`,
   );
 
-const describe = (relation: string) => `(SELECT column_name, column_type, row_number() OVER () AS position FROM (DESCRIBE SELECT * FROM ${relation} AS focus))`;
+export const describe = (relation: string) => `(SELECT column_name, column_type, row_number() OVER () AS position FROM (DESCRIBE SELECT * FROM ${relation} AS focus))`;
 
-const DUCKDB_TYPES: Record<FocusColumn["type"], { test: string; shows: string }> = {
+export const DUCKDB_TYPES: Record<FocusColumn["type"], { test: string; shows: string }> = {
   String: { test: "column_type = 'VARCHAR'", shows: "VARCHAR" },
   // FOCUS Decimal: an exact decimal (never a binary float: money is exact).
   Decimal: { test: "column_type LIKE 'DECIMAL(%'", shows: "DECIMAL" },

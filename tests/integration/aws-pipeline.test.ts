@@ -8,7 +8,7 @@ import { runPipeline } from "../../scripts/pipeline.ts";
 import { compileProject } from "../../scripts/runner/compiled-graph.ts";
 import { dataWithAws } from "../helpers/aws-data.ts";
 import { REPO_ROOT } from "../helpers/project.ts";
-import { DUCKDB_TYPE, LINE_MODEL } from "../helpers/line-contract.ts";
+import { CONTRACT_COMMITMENTS, DUCKDB_TYPE, LINE_MODEL } from "../helpers/line-contract.ts";
 
 // AWS Marketplace as a vendor plug-in: the golden delivery (tests/fixtures/aws-golden) run through the
 // fact, margin_monthly and the reconciliation.
@@ -34,6 +34,7 @@ describe("AWS Marketplace lines in the fact, the margin and the reconciliation",
     expect(result.errors).toEqual([]);
     const columns = result.outputColumns["intermediate.int_aws__billing_lines"];
     expect(columns.map((c) => [c.name, c.type])).toEqual(LINE_MODEL.map((c) => [c.name, c.type]));
+    expect(result.outputColumns["intermediate.int_aws__contract_commitments"].map((c) => [c.name, c.type])).toEqual(CONTRACT_COMMITMENTS.map((c) => [c.name, c.type]));
     for (const model of ["marts.aws_billed_revenue", "marts.aws_collections_disbursements", "intermediate.int_aws__invoice_totals"]) expect(result.outputColumns[model], model).toBeDefined();
   }, 240_000);
 
@@ -115,6 +116,10 @@ describe("AWS Marketplace lines in the fact, the margin and the reconciliation",
       "SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_schema = 'intermediate' AND table_name = 'int_aws__billing_lines' ORDER BY ordinal_position",
     );
     expect(columns).toEqual(LINE_MODEL.map((c) => ({ name: c.name, type: DUCKDB_TYPE[c.type] })));
+    const commitments = await warehouse.query<{ name: string; type: string }>(
+      "SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_schema = 'intermediate' AND table_name = 'int_aws__contract_commitments' ORDER BY ordinal_position",
+    );
+    expect(commitments).toEqual(CONTRACT_COMMITMENTS.map((c) => ({ name: c.name, type: DUCKDB_TYPE[c.type] })));
   });
 
   it("changes nothing on a second run", async () => {

@@ -1,8 +1,14 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
+import { exportFocus } from "../../scripts/export/focus-export.ts";
 import { VENDORS } from "../../scripts/land/vendors.ts";
 import { DOCUMENTED_DEVIATIONS, FOCUS_COLUMNS, FOCUS_RULES, formatFailures, isRequired, relationColumns, runFocusRules } from "../helpers/focus-rules.ts";
 import { demoWarehouse } from "../helpers/demo-warehouse.ts";
+import { CONTRACT_COMMITMENT_COLUMNS, CONTRACT_COMMITMENT_RULES, contractAppliedRules } from "../helpers/focus-contract-rules.ts";
 
 /**
  * Both FOCUS views, built from the demo data of every vendor the warehouse lands, against the FOCUS 1.2
@@ -43,6 +49,15 @@ describe("FOCUS 1.2 conformance of the FOCUS views on every vendor's demo data",
       expect(formatFailures(view, failures)).toBe("");
     });
   }
+
+  it("marts.focus_contract_commitment passes the FOCUS 1.3 Contract Commitment rule set, and focus_customer's ContractApplied the ContractApplied rules", async () => {
+    const columns = await relationColumns(warehouse, "marts.focus_contract_commitment");
+    expect(columns.filter((c) => !c.startsWith("x_"))).toEqual(CONTRACT_COMMITMENT_COLUMNS.map((c) => c.name));
+    const [{ n }] = await warehouse.query<{ n: string }>("SELECT CAST(COUNT(*) AS VARCHAR) AS n FROM marts.focus_contract_commitment");
+    expect(Number(n)).toBeGreaterThan(0);
+    expect(formatFailures("marts.focus_contract_commitment", await runFocusRules(warehouse, "marts.focus_contract_commitment", CONTRACT_COMMITMENT_RULES))).toBe("");
+    expect(formatFailures("marts.focus_customer", await runFocusRules(warehouse, "marts.focus_customer", contractAppliedRules("marts.focus_contract_commitment")))).toBe("");
+  });
 
   it("names are display names, not copies of ids", async () => {
     for (const view of VIEWS) {
@@ -106,6 +121,64 @@ describe("FOCUS 1.2 conformance of the FOCUS views on every vendor's demo data",
     }
     const untagged = await warehouse.query<{ source: string }>(`SELECT DISTINCT x_SourceSystem AS source FROM marts.focus_customer WHERE Tags IS NOT NULL`);
     expect(untagged).toEqual([{ source: "gcp_channel" }]);
+  });
+
+  it("files AWS Marketplace agreements with a term as FOCUS 1.3 contract commitments, each sale made under one drawing on it", async () => {
+    const commitments = await warehouse.query<Record<string, string>>(
+      `SELECT x_CustomerId AS customer, ContractCommitmentType AS type, ContractCommitmentCategory AS category, BillingCurrency AS currency,
+              CAST(ContractCommitmentCost AS VARCHAR) AS cost, CAST(x_AppliedCost AS VARCHAR) AS applied, CAST(x_RemainingCost AS VARCHAR) AS remaining,
+              CAST(ContractCommitmentId = ContractId AS VARCHAR) AS one_per_contract
+       FROM marts.focus_contract_commitment ORDER BY ALL`,
+    );
+    // One 12-month agreement per AWS buyer: the commitment is the agreement's estimated value (12 x the monthly price).
+    expect(commitments).toEqual([
+      { customer: "hanbit-retail", type: "Public offer contract", category: "Spend", currency: "USD", cost: "14400.000000000", applied: "3300.000000000", remaining: "11100.000000000", one_per_contract: "true" },
+      { customer: "mirae-games", type: "Private offer contract", category: "Spend", currency: "EUR", cost: "10800.000000000", applied: "2700.000000000", remaining: "8100.000000000", one_per_contract: "true" },
+      { customer: "seoul-logistics", type: "Channel partner private offer contract", category: "Spend", currency: "USD", cost: "30000.000000000", applied: "7500.000000000", remaining: "22500.000000000", one_per_contract: "true" },
+    ]);
+    // The oracle is AWS's feeds: the agreement's value, and what its acceptor was invoiced for the product (sales less refunds).
+    const fromFeeds = await warehouse.query<Record<string, string>>(
+      `SELECT a.agreement_id AS id, CAST(CAST(a.estimated_agreement_value AS DECIMAL(38, 9)) AS VARCHAR) AS cost, CAST(SUM(CAST(e.amount AS DECIMAL(38, 9))) AS VARCHAR) AS applied
+       FROM raw.aws_agreementfeed_v1 AS a
+       JOIN raw.aws_billingeventfeed_v1 AS e
+         ON e.agreement_id = a.agreement_id AND e.from_account_id = a.acceptor_account_id AND e.transaction_type LIKE 'SELLER_REV_SHARE%' AND e.action = 'INVOICED'
+       GROUP BY ALL ORDER BY id`,
+    );
+    const inView = await warehouse.query<Record<string, string>>(
+      `SELECT ContractId AS id, CAST(ContractCommitmentCost AS VARCHAR) AS cost, CAST(x_AppliedCost AS VARCHAR) AS applied FROM marts.focus_contract_commitment ORDER BY id`,
+    );
+    expect(inView).toEqual(fromFeeds);
+    // focus_customer's ContractApplied draws exactly those amounts, on sales and refunds only.
+    const drawn = await warehouse.query<Record<string, string>>(
+      `SELECT json_extract_string(ContractApplied, '$.Elements[0].ContractCommitmentID') AS id,
+              CAST(SUM(CAST(json_extract_string(ContractApplied, '$.Elements[0].ContractCommitmentAppliedCost') AS DECIMAL(38, 9))) AS VARCHAR) AS applied,
+              CAST(SUM(BilledCost) AS VARCHAR) AS billed, STRING_AGG(DISTINCT ChargeCategory, ',') AS categories,
+              CAST(MAX(json_array_length(ContractApplied, '$.Elements')) AS VARCHAR) AS elements
+       FROM marts.focus_customer WHERE ContractApplied IS NOT NULL GROUP BY ALL ORDER BY id`,
+    );
+    expect(drawn).toEqual(fromFeeds.map((f) => ({ id: f.id, applied: f.applied, billed: f.applied, categories: "Purchase", elements: "1" })));
+    // Contracts are not commitment discounts: only Google's committed-use credits fill CommitmentDiscount*.
+    for (const view of VIEWS) {
+      const discounted = await warehouse.query<{ source: string }>(`SELECT DISTINCT x_SourceSystem AS source FROM ${view} WHERE CommitmentDiscountId IS NOT NULL`);
+      expect(discounted, view).toEqual([{ source: "gcp_channel" }]);
+    }
+  });
+
+  it("exports the contract commitments in force during a month, one customer's only when asked", async () => {
+    const out = mkdtempSync(join(tmpdir(), "rbw-contract-export-"));
+    try {
+      const all = await exportFocus(warehouse, { view: "contract-commitment", month: "2026-10", format: "csv", out: join(out, "all.csv") });
+      expect(all).toMatchObject({ view: "marts.focus_contract_commitment", rows: 3 });
+      const one = await exportFocus(warehouse, { view: "contract-commitment", month: "2026-10", customer: "seoul-logistics", format: "csv", out: join(out, "one.csv") });
+      const rows = parse(readFileSync(one.path, "utf8"), { columns: true }) as Record<string, string>[];
+      expect(rows.map((r) => [r.x_CustomerId, r.ContractCommitmentType, r.ContractCommitmentCost, r.ContractCommitmentPeriodStart, r.ContractCommitmentPeriodEnd])).toEqual([
+        ["seoul-logistics", "Channel partner private offer contract", "30000.000000000", "2026-07-12T00:00:00Z", "2027-07-11T23:59:59Z"],
+      ]);
+      // A month after every term has ended holds none.
+      expect((await exportFocus(warehouse, { view: "contract-commitment", month: "2027-08", format: "parquet", out: join(out, "later.parquet") })).rows).toBe(0);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it("taxes the customer at the reseller's own rate on the customer's charges, never with the vendor's tax on the reseller's cost", async () => {

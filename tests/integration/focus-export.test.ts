@@ -56,6 +56,6 @@ describe("rbw export focus", () => {
 
   it("refuses a month that is not YYYY-MM and a view that does not exist", async () => {
     await expect(exportFocus(warehouse, { view: "customer", month: "2026-13", format: "csv", out: join(out, "x.csv") })).rejects.toThrow(UsageError);
-    await expect(exportFocus(warehouse, { view: "vendor" as "customer", month: "2026-10", format: "csv", out: join(out, "x.csv") })).rejects.toThrow(/--view must be upstream or customer/);
+    await expect(exportFocus(warehouse, { view: "vendor" as "customer", month: "2026-10", format: "csv", out: join(out, "x.csv") })).rejects.toThrow(/--view must be upstream, customer, contract-commitment/);
   });
 });
