@@ -12,6 +12,7 @@ import type { WarehouseDatabase } from "../contracts/warehouse-tables.ts";
 import { BigQueryDialect } from "../engines/bigquery/kysely-dialect.ts";
 import { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 import { landConfigToBigQuery } from "../land/bigquery-config.ts";
+import { pushLandingToBigQuery } from "../land/bigquery-raw.ts";
 import { DEFAULT_GENERATE_OPTIONS } from "../generate/options.ts";
 import { exportFocus, type FocusExportFormat, type FocusView } from "../export/focus-export.ts";
 import { generateSampleData } from "../generate/sample-data.ts";
@@ -181,7 +182,8 @@ export function registerPipelineCommands(program: Command, globals: () => Global
     .description(
       "Validate config/ and land every vendor's files under --data into the raw schema (re-landing a file adds nothing); " +
         `with a vendor (${VENDORS.map((v) => v.id).join(", ")}), only that vendor's files. ` +
-        "With --target bigquery, replace the raw.ref_* config tables in BigQuery instead (the Google export is read in place there); " +
+        "With --target bigquery, replace the raw.ref_* config tables in BigQuery, land the files into the local warehouse (--warehouse keeps the manifest " +
+        "and quarantine), and load every landing run BigQuery does not have yet into its raw tables (the Google export is read in place there); " +
         `credentials come from ${ACCESS_TOKEN_ENV} or Google's Application Default Credentials.`,
     )
     .argument("[vendor]", `land only this vendor's files: ${VENDORS.map((v) => v.id).join(", ")}`)
@@ -213,33 +215,47 @@ export function registerPipelineCommands(program: Command, globals: () => Global
         });
         if (!global.json) process.stdout.write(`${message}\n`);
       }
+      const onFile = landingProgress((text) => {
+        if (!global.json) process.stdout.write(`${text}\n`);
+      });
       if (opts.target === "bigquery") {
-        if (!opts.bqProject) throw new Error("--target bigquery needs --bq-project");
+        if (!opts.bqProject) throw new UsageError("--target bigquery needs --bq-project");
+        const pushed = (only ?? VENDORS).filter((v) => !v.readInPlaceOnBigQuery);
+        if (only && pushed.length === 0) {
+          throw new UsageError(`${only[0].providerName}'s data is read in place on BigQuery (Dataform vars gcp_export_project and gcp_export_dataset): there is nothing to land.`);
+        }
         const config = loadConfig(resolve(opts.data));
+        const schemas = loadSourceSchemas(global.project);
         const client = bigQueryClient({ projectId: opts.bqProject, location: opts.bqLocation });
         const tables: { table: string; rows: number }[] = [];
-        await landConfigToBigQuery(client, opts.bqProject, opts.bqDataset, config, loadSourceSchemas(global.project), (table, rows) => {
+        await landConfigToBigQuery(client, opts.bqProject, opts.bqDataset, config, schemas, (table, rows) => {
           tables.push({ table, rows });
           if (!global.json) process.stdout.write(`  replaced ${table}: ${rows} rows\n`);
         });
-        print(global, `Config landed in BigQuery (${tables.length} tables).`, { tables });
+        await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
+          const land = await landData(warehouse, global.project, resolve(opts.data), randomUUID(), { onFile }, VENDORS, pushed);
+          const push = await pushLandingToBigQuery(client, warehouse, {
+            projectId: opts.bqProject as string,
+            dataset: opts.bqDataset,
+            rawTables: pushed.flatMap((v) => v.rawTables.map((t) => schemas.get(t.table)).filter((t) => t !== undefined)),
+            sourceSystems: pushed.map((v) => v.sourceSystem),
+            onTable: (r) => {
+              if (!global.json) process.stdout.write(`  loaded ${r.table}: ${r.rows} rows of landing run ${r.run}\n`);
+            },
+          });
+          const rows = push.tables.filter((t) => !t.table.endsWith(".load_manifest") && !t.table.endsWith(".quarantine")).reduce((sum, t) => sum + t.rows, 0);
+          print(
+            global,
+            `Config landed in BigQuery (${tables.length} tables). Landed ${land.rowsLanded} rows, quarantined ${land.rowsQuarantined}, from ${land.files.length} files (${global.warehouse} keeps the manifest); ` +
+              `${push.runs.length === 0 ? "BigQuery already had every landing run." : `loaded ${rows} rows of ${push.runs.length} landing run${push.runs.length === 1 ? "" : "s"} into BigQuery.`}`,
+            { config: tables, land, push },
+          );
+        });
         return;
       }
       if (opts.target !== "duckdb") throw new Error(`--target must be duckdb or bigquery, got "${opts.target}"`);
       await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
-        const summary = await landData(
-          warehouse,
-          global.project,
-          resolve(opts.data),
-          randomUUID(),
-          {
-            onFile: landingProgress((text) => {
-              if (!global.json) process.stdout.write(`${text}\n`);
-            }),
-          },
-          VENDORS,
-          only,
-        );
+        const summary = await landData(warehouse, global.project, resolve(opts.data), randomUUID(), { onFile }, VENDORS, only);
         print(global, `Landed ${summary.rowsLanded} rows, quarantined ${summary.rowsQuarantined}, from ${summary.files.length} files.`, summary);
       });
     });

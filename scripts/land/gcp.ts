@@ -24,6 +24,7 @@ const gcpCustomerBlock = z
 export const gcpVendor: VendorModule<z.infer<typeof gcpCustomerBlock>> = {
   id: "gcp",
   sourceSystem: "gcp_channel",
+  readInPlaceOnBigQuery: true,
   providerName: "Google Cloud",
   layout: `${GCP_EXPORT_DIR}/*.json[.gz] | *.ndjson[.gz] | *.jsonl[.gz] | *.parquet`,
   rawTables: [

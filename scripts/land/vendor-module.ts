@@ -116,6 +116,11 @@ export interface VendorModule<Block = unknown> {
   customerSettings?(block: Block): { setting: string; value: string }[];
   /** The vendor's own files in config/, beside customers.json. */
   configFiles?: VendorConfigFile[];
+  /**
+   * On BigQuery the vendor's data is read where the vendor delivers it (Google's billing export, a
+   * BigQuery table): `rbw land --target bigquery` lands none of its files.
+   */
+  readInPlaceOnBigQuery?: boolean;
   /** Fetching through the vendor's API (`rbw land <vendor> --from-api`). */
   api?: VendorApi;
   /**

@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { withZetaSql, zetaType } from "../../scripts/check/zetasql-check.ts";
@@ -89,9 +91,21 @@ describe("landing config into BigQuery", () => {
   });
 
   it("lands config with `rbw land --target bigquery`, reading the token from the environment and never printing it", async () => {
+    const landing = mkdtempSync(join(tmpdir(), "rbw-bigquery-config-"));
     const child = spawn(
       process.execPath,
-      [join(REPO_ROOT, "scripts/bin/rbw.js"), "land", "--data", join(REPO_ROOT, "tests/fixtures/gcp-golden"), "--target", "bigquery", "--bq-project", "my-warehouse"],
+      [
+        join(REPO_ROOT, "scripts/bin/rbw.js"),
+        "--warehouse",
+        join(landing, "landing.duckdb"),
+        "land",
+        "--data",
+        join(REPO_ROOT, "tests/fixtures/gcp-golden"),
+        "--target",
+        "bigquery",
+        "--bq-project",
+        "my-warehouse",
+      ],
       { cwd: REPO_ROOT, env: { ...process.env, RBW_BIGQUERY_ACCESS_TOKEN: TOKEN, BIGQUERY_EMULATOR_HOST: `${server.endpoint}/bigquery/v2` } },
     );
     let output = "";
@@ -101,6 +115,10 @@ describe("landing config into BigQuery", () => {
     expect(status).toBe(0);
     expect(output).toContain("replaced my-warehouse.raw.ref_fx_rate: 1 rows");
     expect(output).not.toContain(TOKEN);
-    expect(server.requests.map((r) => r.authorization)).toEqual(Array(5).fill(`Bearer ${TOKEN}`));
+    rmSync(landing, { recursive: true, force: true });
+    // The five config tables, then the raw tables' DDL: the fixture has Google's export only, which BigQuery reads in place.
+    expect(server.requests.filter((r) => String(r.body.query).includes("FROM UNNEST(@rows)"))).toHaveLength(5);
+    expect(output).toContain("BigQuery already had every landing run.");
+    expect(server.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
   });
 });
