@@ -6,6 +6,8 @@ const NON_NULL = ["source_system", "source_line_id", "export_time", "provider_na
 const ROW_CONDITIONS = [
   "charge_category IN ('Usage', 'Purchase', 'Tax', 'Credit', 'Adjustment')",
   "charge_class IS NULL OR charge_class = 'Correction'",
+  // FOCUS 1.2 ServiceCategory values (marts.focus_upstream and focus_customer show the column as it is).
+  "service_category IN ('AI and Machine Learning', 'Analytics', 'Business Applications', 'Compute', 'Databases', 'Developer Tools', 'Multicloud', 'Identity', 'Integration', 'Internet of Things', 'Management and Governance', 'Media', 'Migration', 'Mobile', 'Networking', 'Security', 'Storage', 'Web', 'Other')",
   "margin = customer_billed_cost - billed_cost",
   "billing_period_end > billing_period_start",
   ...NON_NULL.map((column) => `${column} IS NOT NULL`),
