@@ -139,6 +139,25 @@ export interface CustomerInvoiceTable {
   tax_amount: string;
 }
 
+/** marts.focus_contract_commitment (FOCUS 1.3 Contract Commitment dataset), the columns TypeScript reads. */
+export interface FocusContractCommitmentTable {
+  BillingCurrency: string | null;
+  ContractCommitmentCategory: string;
+  ContractCommitmentCost: string | null;
+  ContractCommitmentDescription: string | null;
+  ContractCommitmentId: string;
+  ContractCommitmentPeriodEnd: string;
+  ContractCommitmentPeriodStart: string;
+  ContractCommitmentQuantity: string | null;
+  ContractCommitmentType: string;
+  ContractCommitmentUnit: string | null;
+  ContractId: string;
+  x_CustomerId: string;
+  x_CustomerName: string;
+  x_AppliedCost: string;
+  x_RemainingCost: string | null;
+}
+
 export interface RefCustomerMappingTable {
   customer_id: string;
   customer_name: string;
@@ -192,4 +211,5 @@ export interface WarehouseDatabase {
   "marts.invoice_reconciliation": InvoiceReconciliationTable;
   "marts.customer_invoice": CustomerInvoiceTable;
   "marts.margin_summary": MarginSummaryTable;
+  "marts.focus_contract_commitment": FocusContractCommitmentTable;
 }

@@ -37,6 +37,23 @@ export interface MarginReport {
   trend: (MarginBreakdown & { month: string })[];
   rows: MarginRow[];
   reconciliation: { reconciliation: string; payerAccountId: string; scope: string; currency: string; vendorTotal: string; warehouseTotal: string; difference: string; status: string }[];
+  /** The customers' contract commitments in force during the month (marts.focus_contract_commitment), drawn to date. */
+  contracts: ContractCommitment[];
+}
+
+export interface ContractCommitment {
+  customerId: string;
+  customerName: string;
+  contractId: string;
+  type: string;
+  description: string | null;
+  /** First and last day of the term (YYYY-MM-DD, UTC). */
+  start: string;
+  end: string;
+  currency: string | null;
+  committed: string | null;
+  drawn: string;
+  remaining: string | null;
 }
 
 export class ReportError extends Error {
@@ -102,6 +119,33 @@ export async function loadMarginReport(source: ReportSource, month: string): Pro
     .orderBy("scope")
     .execute();
 
+  const next = month.endsWith("-12") ? `${Number(month.slice(0, 4)) + 1}-01-01` : `${month.slice(0, 5)}${String(Number(month.slice(5, 7)) + 1).padStart(2, "0")}-01`;
+  const start = sql.ref("ContractCommitmentPeriodStart");
+  const end = sql.ref("ContractCommitmentPeriodEnd");
+  const contracts = await db
+    .selectFrom("marts.focus_contract_commitment")
+    .select([
+      "x_CustomerId",
+      "x_CustomerName",
+      "ContractId",
+      "ContractCommitmentType",
+      "ContractCommitmentDescription",
+      "BillingCurrency",
+      "ContractCommitmentCost",
+      "x_AppliedCost",
+      "x_RemainingCost",
+      sql<string>`CAST(${start} AS DATE)`.as("start_date"),
+      // The term's last day: its end is exclusive.
+      sql<string>`CAST(${end} - INTERVAL 1 SECOND AS DATE)`.as("end_date"),
+    ])
+    .where(sql<boolean>`${start} < CAST(${next} AS TIMESTAMP) AND ${end} > CAST(${period} AS TIMESTAMP)`)
+    .orderBy("x_CustomerName")
+    .orderBy("ContractId")
+    .execute()
+    .catch((error: Error) => {
+      throw new ReportError(`Could not read marts.focus_contract_commitment (${error.message.split("\n")[0]}): rebuild the marts (rbw build).`);
+    });
+
   return {
     month,
     resellerName: setting("reseller_name"),
@@ -137,6 +181,19 @@ export async function loadMarginReport(source: ReportSource, month: string): Pro
       warehouseTotal: r.warehouse_total,
       difference: r.difference,
       status: r.status,
+    })),
+    contracts: contracts.map((c) => ({
+      customerId: c.x_CustomerId,
+      customerName: c.x_CustomerName,
+      contractId: c.ContractId,
+      type: c.ContractCommitmentType,
+      description: c.ContractCommitmentDescription,
+      start: c.start_date,
+      end: c.end_date,
+      currency: c.BillingCurrency,
+      committed: c.ContractCommitmentCost,
+      drawn: c.x_AppliedCost,
+      remaining: c.x_RemainingCost,
     })),
   };
 }

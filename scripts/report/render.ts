@@ -28,6 +28,12 @@ const LABELS = {
     status: "Status",
     reportingIn: "Amounts in",
     generated: "Generated",
+    contracts: "Customer contracts in force",
+    contract: "Contract",
+    term: "Term",
+    committed: "Committed",
+    drawn: "Drawn to date",
+    remaining: "Remaining",
   },
   ko: {
     title: "마진 보고서",
@@ -52,6 +58,12 @@ const LABELS = {
     status: "상태",
     reportingIn: "보고 통화",
     generated: "생성 시각",
+    contracts: "유효한 고객 계약",
+    contract: "계약",
+    term: "계약 기간",
+    committed: "약정 금액",
+    drawn: "누적 사용액",
+    remaining: "잔여 금액",
   },
 } as const;
 
@@ -103,6 +115,24 @@ export function renderHtml(report: MarginReport, lang: ReportLanguage, generated
         `<td class="num">${escapeHtml(formatMoney(r.warehouseTotal, r.currency))}</td><td class="num">${escapeHtml(roundDecimal(r.difference, 6))}</td><td class="${r.status}">${r.status}</td></tr>`,
     )
     .join("\n");
+  const contractRows = report.contracts
+    .map(
+      (c) =>
+        `<tr><td>${escapeHtml(c.customerName)}</td><td>${escapeHtml(c.type)}${c.description ? ` · ${escapeHtml(c.description)}` : ""}<br><small>${escapeHtml(c.contractId)}</small></td>` +
+        `<td>${c.start} – ${c.end}</td><td>${escapeHtml(c.currency ?? "")}</td>` +
+        `<td class="num">${c.committed === null ? "" : escapeHtml(formatMoney(c.committed, c.currency ?? ""))}</td><td class="num">${escapeHtml(formatMoney(c.drawn, c.currency ?? ""))}</td>` +
+        `<td class="num">${c.remaining === null ? "" : escapeHtml(formatMoney(c.remaining, c.currency ?? ""))}</td></tr>`,
+    )
+    .join("\n");
+  const contractsSection =
+    report.contracts.length === 0
+      ? ""
+      : `<h2>${t.contracts}</h2>
+<table id="contracts"><thead><tr><th>${t.customer}</th><th>${t.contract}</th><th>${t.term}</th><th>${t.currency}</th><th>${t.committed}</th><th>${t.drawn}</th><th>${t.remaining}</th></tr></thead>
+<tbody>
+${contractRows}
+</tbody></table>
+`;
   return `<!doctype html>
 <html lang="${lang}">
 <head>
@@ -142,7 +172,7 @@ ${detailRows}
 <tbody>
 ${reconRows}
 </tbody></table>
-<script id="chart-data" type="application/json">${JSON.stringify(chartData).replace(/</g, "\\u003c")}</script>
+${contractsSection}<script id="chart-data" type="application/json">${JSON.stringify(chartData).replace(/</g, "\\u003c")}</script>
 <script>
 (function () {
   var data = JSON.parse(document.getElementById("chart-data").textContent);

@@ -11,6 +11,7 @@ import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
 import { runPipeline } from "../../scripts/pipeline.ts";
 import { duckDbReportSource, loadMarginReport } from "../../scripts/report/margin-report.ts";
 import { translateQuery } from "../../scripts/runner/translate.ts";
+import { dataWithAws } from "../helpers/aws-data.ts";
 import { FakeBigQuery } from "../helpers/fake-bigquery.ts";
 import { REPO_ROOT } from "../helpers/project.ts";
 
@@ -27,10 +28,12 @@ const BIGQUERY_TYPES: [RegExp, string][] = [
 describe("the margin report read from BigQuery", () => {
   let warehouse: DuckDbWarehouse;
   let server: FakeBigQuery;
+  // Google's golden month (2026-10) and AWS's golden feeds (2024), Hanbit Retail's account claimed by c3.
+  const data = dataWithAws({ c3: ["012345678901"] });
 
   beforeAll(async () => {
     warehouse = await DuckDbWarehouse.open(":memory:");
-    await runPipeline(warehouse, { projectDir: REPO_ROOT, dataDir: join(REPO_ROOT, "tests/fixtures/gcp-golden") });
+    await runPipeline(warehouse, { projectDir: REPO_ROOT, dataDir: data.dir });
     // BigQuery's side of the conversation: the GoogleSQL it receives runs, translated, on the same marts.
     server = new FakeBigQuery("token", async (query, params) => {
       const reader = await warehouse.connection.runAndReadAll(translateQuery(query), params.map((p) => (p !== null && /^\d+$/.test(p) ? BigInt(p) : p)));
@@ -45,6 +48,7 @@ describe("the margin report read from BigQuery", () => {
   afterAll(async () => {
     await server.stop();
     await warehouse.close();
+    data.cleanup();
   });
 
   it("sends GoogleSQL with parameters and gives exactly the numbers the DuckDB warehouse gives", async () => {
@@ -58,6 +62,29 @@ describe("the margin report read from BigQuery", () => {
     expect(first.parameterMode).toBe("positional");
     expect(JSON.stringify(first.queryParameters)).toContain('"value":"2026-10-01"');
     expect(server.requests.every((r) => !String(r.body.query).includes("DECIMAL(38"))).toBe(true);
+  });
+
+  it("reads the customers' contracts in force from BigQuery as from DuckDB", async () => {
+    const db = new Kysely<WarehouseDatabase>({ dialect: new BigQueryDialect(bigQueryClient({ projectId: "my-warehouse", apiEndpoint: server.endpoint }, { RBW_BIGQUERY_ACCESS_TOKEN: "token" })) });
+    const fromBigQuery = await loadMarginReport({ db }, "2024-01");
+    expect(fromBigQuery).toEqual(await loadMarginReport(duckDbReportSource(warehouse), "2024-01"));
+    // Hanbit's 12-month public-offer agreement (6,000 USD): January's 500 USD sale less February's 100 USD refund drawn on it.
+    expect(fromBigQuery.contracts).toEqual([
+      {
+        customerId: "c3",
+        customerName: "c3",
+        contractId: "agmt-hanbit7z2x5c8v1b4n6m9q3w",
+        type: "Public offer contract",
+        description: expect.any(String),
+        start: "2023-12-05",
+        end: "2024-12-04",
+        currency: "USD",
+        committed: "6000.000000000",
+        drawn: "400.000000000",
+        remaining: "5600.000000000",
+      },
+    ]);
+    expect((await loadMarginReport({ db }, "2026-10")).contracts).toEqual([]);
   });
 
   it("writes the report with `rbw report margin --engine bigquery`", async () => {

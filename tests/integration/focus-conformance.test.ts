@@ -5,6 +5,8 @@ import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
 import { exportFocus } from "../../scripts/export/focus-export.ts";
+import { duckDbReportSource, loadMarginReport } from "../../scripts/report/margin-report.ts";
+import { renderHtml } from "../../scripts/report/render.ts";
 import { VENDORS } from "../../scripts/land/vendors.ts";
 import { DOCUMENTED_DEVIATIONS, FOCUS_COLUMNS, FOCUS_RULES, formatFailures, isRequired, relationColumns, runFocusRules } from "../helpers/focus-rules.ts";
 import { demoWarehouse } from "../helpers/demo-warehouse.ts";
@@ -179,6 +181,22 @@ describe("FOCUS 1.2 conformance of the FOCUS views on every vendor's demo data",
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
+  });
+
+  it("lists the customers' contracts in force in the margin report, committed, drawn to date and remaining", async () => {
+    const report = await loadMarginReport(duckDbReportSource(warehouse), "2026-10");
+    expect(report.contracts.map((c) => [c.customerName, c.type, c.start, c.end, c.currency, c.committed, c.drawn, c.remaining])).toEqual([
+      ["Hanbit Retail", "Public offer contract", "2026-07-12", "2027-07-11", "USD", "14400.000000000", "3300.000000000", "11100.000000000"],
+      ["Mirae Games", "Private offer contract", "2026-07-12", "2027-07-11", "EUR", "10800.000000000", "2700.000000000", "8100.000000000"],
+      ["Seoul Logistics", "Channel partner private offer contract", "2026-07-12", "2027-07-11", "USD", "30000.000000000", "7500.000000000", "22500.000000000"],
+    ]);
+    const html = renderHtml(report, "en");
+    expect(html).toContain("<h2>Customer contracts in force</h2>");
+    expect(html).toMatch(/<tr><td>Seoul Logistics<\/td><td>Channel partner private offer contract · Nimbus Analytics Suite via Hangang \(CPPO\): Nimbus Analytics Suite<br><small>agmt-[0-9a-f]+<\/small><\/td><td>2026-07-12 – 2027-07-11<\/td><td>USD<\/td><td class="num">\$30,000\.00<\/td><td class="num">\$7,500\.00<\/td><td class="num">\$22,500\.00<\/td><\/tr>/);
+    expect(renderHtml(report, "ko")).toContain("<h2>유효한 고객 계약</h2>");
+    // No contract is in force once every term has ended: the section is left out.
+    const later = { ...report, contracts: [] };
+    expect(renderHtml(later, "en")).not.toContain('id="contracts"');
   });
 
   it("taxes the customer at the reseller's own rate on the customer's charges, never with the vendor's tax on the reseller's cost", async () => {
