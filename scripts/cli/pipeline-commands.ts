@@ -12,12 +12,12 @@ import type { WarehouseDatabase } from "../contracts/warehouse-tables.ts";
 import { BigQueryDialect } from "../engines/bigquery/kysely-dialect.ts";
 import { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 import { landConfigToBigQuery } from "../land/bigquery-config.ts";
-import { pushLandingToBigQuery } from "../land/bigquery-raw.ts";
+import { openBigQueryLanding } from "../land/bigquery-raw.ts";
 import { DEFAULT_GENERATE_OPTIONS } from "../generate/options.ts";
 import { exportFocus, type FocusExportFormat, type FocusView } from "../export/focus-export.ts";
 import { generateSampleData } from "../generate/sample-data.ts";
 import { generateScaleData, parseScale, SCALES } from "../generate/scale.ts";
-import type { FileLandingResult } from "../land/landing.ts";
+import { ensureLandingTables, type FileLandingResult } from "../land/landing.ts";
 import type { FromApiOptions } from "../land/vendor-module.ts";
 import { vendorById, VENDORS } from "../land/vendors.ts";
 import { describeChange, landData, runPipeline } from "../pipeline.ts";
@@ -228,13 +228,10 @@ export function registerPipelineCommands(program: Command, globals: () => Global
         const schemas = loadSourceSchemas(global.project);
         const client = bigQueryClient({ projectId: opts.bqProject, location: opts.bqLocation });
         const tables: { table: string; rows: number }[] = [];
-        await landConfigToBigQuery(client, opts.bqProject, opts.bqDataset, config, schemas, (table, rows) => {
-          tables.push({ table, rows });
-          if (!global.json) process.stdout.write(`  replaced ${table}: ${rows} rows\n`);
-        });
         await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
-          const land = await landData(warehouse, global.project, resolve(opts.data), randomUUID(), { onFile }, VENDORS, pushed);
-          const push = await pushLandingToBigQuery(client, warehouse, {
+          await ensureLandingTables(warehouse);
+          // Before landing anything: BigQuery must hold only runs this warehouse landed.
+          const bigQuery = await openBigQueryLanding(client, warehouse, {
             projectId: opts.bqProject as string,
             dataset: opts.bqDataset,
             rawTables: pushed.flatMap((v) => v.rawTables.map((t) => schemas.get(t.table)).filter((t) => t !== undefined)),
@@ -243,6 +240,12 @@ export function registerPipelineCommands(program: Command, globals: () => Global
               if (!global.json) process.stdout.write(`  loaded ${r.table}: ${r.rows} rows of landing run ${r.run}\n`);
             },
           });
+          await landConfigToBigQuery(client, opts.bqProject as string, opts.bqDataset, config, schemas, (table, rows) => {
+            tables.push({ table, rows });
+            if (!global.json) process.stdout.write(`  replaced ${table}: ${rows} rows\n`);
+          });
+          const land = await landData(warehouse, global.project, resolve(opts.data), randomUUID(), { onFile }, VENDORS, pushed);
+          const push = await bigQuery.push();
           const rows = push.tables.filter((t) => !t.table.endsWith(".load_manifest") && !t.table.endsWith(".quarantine")).reduce((sum, t) => sum + t.rows, 0);
           print(
             global,

@@ -122,43 +122,66 @@ function isRetryable(error: unknown): boolean {
   return [408, 429, 500, 502, 503, 504].includes(e.code ?? 0) || (e.errors ?? []).some((r) => r.reason === "backendError" || r.reason === "rateLimitExceeded");
 }
 
+export interface BigQueryLanding {
+  /** Loads every landing run of the local warehouse that BigQuery does not hold yet. */
+  push(): Promise<PushResult>;
+}
+
 /**
- * Pushes every landing run of the local warehouse that BigQuery's `<dataset>.load_manifest` does not hold:
- * the run's rows of each raw table, then its quarantine rows, then its manifest rows.
+ * Creates BigQuery's raw tables where missing and checks that the local warehouse is the one that landed
+ * what BigQuery holds: a run in BigQuery's manifest that the local manifest does not know means another
+ * warehouse landed it, and pushing from this one would load the same files twice.
  */
-export async function pushLandingToBigQuery(client: BigQuery, warehouse: DuckDbWarehouse, options: PushOptions): Promise<PushResult> {
+export async function openBigQueryLanding(client: BigQuery, warehouse: DuckDbWarehouse, options: PushOptions): Promise<BigQueryLanding> {
   const { projectId, dataset } = options;
   if (!DATASET.test(dataset)) throw new UsageError(`"${dataset}" is not a BigQuery dataset name.`);
   const tables = pushedTables(options.rawTables, options.sourceSystems);
   for (const table of tables) {
     await runStatement(client, `creating ${dataset}.${table.table}`, bigQueryTableDdl(projectId, dataset, table), {}, {});
   }
-  const pushed = new Set(await distinctRuns(client, projectId, dataset));
-  const systems = options.sourceSystems.map(quoteLiteral).join(", ");
-  const local = await warehouse.query<{ run_id: string }>(
-    `SELECT run_id FROM raw.load_manifest WHERE source_system IN (${systems || "NULL"}) GROUP BY run_id ORDER BY MIN(loaded_at), run_id`,
-  );
-  const runs = local.map((r) => r.run_id).filter((run) => !pushed.has(run));
-  const results: PushedTableResult[] = [];
-  const folder = mkdtempSync(join(tmpdir(), "rbw-bigquery-push-"));
-  try {
-    for (const run of runs) {
-      for (const table of tables) {
-        if ((await warehouse.relationKind("raw", table.table)) === undefined) continue;
-        const where = `${quoteIdent(table.runColumn)} = ${quoteLiteral(run)}${table.sourceSystems ? ` AND source_system IN (${systems})` : ""}`;
-        const file = join(folder, `${table.table}.json`);
-        const rows = await warehouse.exec(`COPY (SELECT ${table.columns.map(ndjsonColumn).join(", ")} FROM ${qualified("raw", table.table)} WHERE ${where}) TO ${quoteLiteral(file)} (FORMAT json)`);
-        if (rows === 0) continue;
-        await loadRun(client, options, table, run, file);
-        const result = { table: `${projectId}.${dataset}.${table.table}`, run, rows };
-        results.push(result);
-        options.onTable?.(result);
-      }
-    }
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
+  const systems = options.sourceSystems.map(quoteLiteral).join(", ") || "NULL";
+  const localRuns = async () =>
+    (await warehouse.query<{ run_id: string }>(`SELECT run_id FROM raw.load_manifest WHERE source_system IN (${systems}) GROUP BY run_id ORDER BY MIN(loaded_at), run_id`)).map((r) => r.run_id);
+  const pushedRuns = async () => new Set(await distinctRuns(client, projectId, dataset));
+  const known = new Set(await localRuns());
+  const foreign = [...(await pushedRuns())].filter((run) => !known.has(run)).sort();
+  if (foreign.length > 0) {
+    throw new UsageError(
+      `BigQuery's ${dataset}.load_manifest holds ${foreign.length} landing run${foreign.length === 1 ? "" : "s"} this warehouse did not land (${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", ..." : ""}): ` +
+        "land with the warehouse that landed them (--warehouse), so that no file is loaded twice.",
+    );
   }
-  return { runs, tables: results };
+  return {
+    async push() {
+      const pushed = await pushedRuns();
+      const runs = (await localRuns()).filter((run) => !pushed.has(run));
+      const results: PushedTableResult[] = [];
+      const folder = mkdtempSync(join(tmpdir(), "rbw-bigquery-push-"));
+      try {
+        for (const run of runs) {
+          for (const table of tables) {
+            if ((await warehouse.relationKind("raw", table.table)) === undefined) continue;
+            const where = `${quoteIdent(table.runColumn)} = ${quoteLiteral(run)}${table.sourceSystems ? ` AND source_system IN (${systems})` : ""}`;
+            const file = join(folder, `${table.table}.json`);
+            const rows = await warehouse.exec(`COPY (SELECT ${table.columns.map(ndjsonColumn).join(", ")} FROM ${qualified("raw", table.table)} WHERE ${where}) TO ${quoteLiteral(file)} (FORMAT json)`);
+            if (rows === 0) continue;
+            await loadRun(client, options, table, run, file);
+            const result = { table: `${projectId}.${dataset}.${table.table}`, run, rows };
+            results.push(result);
+            options.onTable?.(result);
+          }
+        }
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+      return { runs, tables: results };
+    },
+  };
+}
+
+/** Pushes every landing run of the local warehouse that BigQuery's `<dataset>.load_manifest` does not hold: the run's rows of each raw table, then its quarantine rows, then its manifest rows. */
+export async function pushLandingToBigQuery(client: BigQuery, warehouse: DuckDbWarehouse, options: PushOptions): Promise<PushResult> {
+  return (await openBigQueryLanding(client, warehouse, options)).push();
 }
 
 /** The landing runs BigQuery's manifest holds. */

@@ -188,7 +188,7 @@ describe("landing vendor files into BigQuery", () => {
     });
   });
 
-  it("lands with `rbw land --target bigquery`, never printing the token, and refuses to land Google's export there", async () => {
+  it("lands with `rbw land --target bigquery`, never printing the token; refuses a warehouse that did not land what BigQuery holds, and Google's export", async () => {
     const warehouseFile = join(dataDir, ".landing.duckdb");
     const rbw = (...args: string[]) =>
       new Promise<{ status: number | null; output: string }>((resolve) => {
@@ -201,6 +201,16 @@ describe("landing vendor files into BigQuery", () => {
         child.stderr.on("data", (d: Buffer) => (output += d.toString()));
         child.on("close", (status) => resolve({ status, output }));
       });
+    // BigQuery holds the runs the other warehouse landed: this one would load the same files again.
+    const refused = await rbw("land", "webex", "--data", dataDir, "--target", "bigquery", "--bq-project", PROJECT);
+    expect(refused.status).not.toBe(0);
+    expect(refused.output).toMatch(/BigQuery's raw\.load_manifest holds 4 landing runs this warehouse did not land \(run-1, run-2, run-3, \.\.\.\): land with the warehouse that landed them/);
+    expect(server.uploads).toEqual([]);
+    expect(server.requests.some((r) => String(r.body.query).includes("FROM UNNEST(@rows)"))).toBe(false);
+
+    for (const { table_name } of await bigquery.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'bq'")) {
+      await bigquery.exec(`DELETE FROM bq.${table_name}`);
+    }
     const first = await rbw("land", "webex", "--data", dataDir, "--target", "bigquery", "--bq-project", PROJECT);
     expect(first.status, first.output).toBe(0);
     expect(first.output).toContain(`replaced ${PROJECT}.raw.ref_customer_mapping:`);
