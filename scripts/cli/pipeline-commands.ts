@@ -14,7 +14,7 @@ import { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 import { landConfigToBigQuery } from "../land/bigquery-config.ts";
 import { openBigQueryLanding } from "../land/bigquery-raw.ts";
 import { DEFAULT_GENERATE_OPTIONS } from "../generate/options.ts";
-import { exportFocus, type FocusExportFormat, type FocusView } from "../export/focus-export.ts";
+import { exportFocus, exportFocusFromBigQuery, type FocusExportFormat, type FocusView } from "../export/focus-export.ts";
 import { generateSampleData } from "../generate/sample-data.ts";
 import { generateScaleData, parseScale, SCALES } from "../generate/scale.ts";
 import { ensureLandingTables, type FileLandingResult } from "../land/landing.ts";
@@ -414,12 +414,19 @@ export function registerPipelineCommands(program: Command, globals: () => Global
     .option("--customer <id>", "only this customer's rows (customers.json customer_id)")
     .option("-f, --format <parquet|csv>", "Parquet (FOCUS column types) or CSV (RFC 4180, ISO 8601 UTC date/times)", "parquet")
     .requiredOption("-o, --out <path>", "output file")
-    .action(async (opts: { view: FocusView; month: string; customer?: string; format: FocusExportFormat; out: string }) => {
+    .option("--engine <duckdb|bigquery>", "read the FOCUS views from the DuckDB warehouse or from BigQuery", "duckdb")
+    .option("--bq-project <id>", "BigQuery project holding the marts (with --engine bigquery)")
+    .option("--bq-location <location>", "BigQuery location, e.g. asia-northeast3")
+    .action(async (opts: { view: FocusView; month: string; customer?: string; format: FocusExportFormat; out: string; engine: string; bqProject?: string; bqLocation?: string }) => {
       const global = globals();
-      await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
-        const result = await exportFocus(warehouse, opts);
-        print(global, `Wrote ${result.rows} rows of ${result.view} (${result.columns} columns) to ${result.path}`, result);
-      });
+      const done = (result: Awaited<ReturnType<typeof exportFocus>>) => print(global, `Wrote ${result.rows} rows of ${result.view} (${result.columns} columns) to ${result.path}`, result);
+      if (opts.engine === "bigquery") {
+        if (!opts.bqProject) throw new UsageError("--engine bigquery needs --bq-project");
+        done(await exportFocusFromBigQuery(bigQueryClient({ projectId: opts.bqProject, location: opts.bqLocation }), opts));
+        return;
+      }
+      if (opts.engine !== "duckdb") throw new UsageError(`--engine must be duckdb or bigquery, got "${opts.engine}"`);
+      await DuckDbWarehouse.using(global.warehouse, async (warehouse) => done(await exportFocus(warehouse, opts)), { readOnly: true });
     });
 
   const report = program.command("report").description("Reports read from the marts.");

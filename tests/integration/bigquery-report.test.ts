@@ -9,6 +9,7 @@ import type { WarehouseDatabase } from "../../scripts/contracts/warehouse-tables
 import { BigQueryDialect } from "../../scripts/engines/bigquery/kysely-dialect.ts";
 import { DuckDbWarehouse } from "../../scripts/engines/duckdb/engine.ts";
 import { runPipeline } from "../../scripts/pipeline.ts";
+import { exportFocus, exportFocusFromBigQuery } from "../../scripts/export/focus-export.ts";
 import { duckDbReportSource, loadMarginReport } from "../../scripts/report/margin-report.ts";
 import { translateQuery } from "../../scripts/runner/translate.ts";
 import { dataWithAws } from "../helpers/aws-data.ts";
@@ -25,6 +26,14 @@ const BIGQUERY_TYPES: [RegExp, string][] = [
   [/^TIMESTAMP/, "TIMESTAMP"],
 ];
 
+/** DuckDB's text of a TIMESTAMP WITH TIME ZONE (`2026-10-01 00:00:00.5+09`) as microseconds since the epoch. */
+function epochMicros(text: string): string {
+  const [, civil, fraction = "", offset] = /^(.*?\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?([+-]\d{2}(?::?\d{2})?)$/.exec(text) ?? [];
+  if (!civil) throw new Error(`not a DuckDB TIMESTAMP WITH TIME ZONE: ${text}`);
+  const zone = offset.length === 3 ? `${offset}:00` : offset.replace(/^([+-]\d{2})(\d{2})$/, "$1:$2");
+  return (BigInt(Date.parse(`${civil.replace(" ", "T")}${zone}`)) * 1000n + BigInt(fraction.padEnd(6, "0"))).toString();
+}
+
 describe("the margin report read from BigQuery", () => {
   let warehouse: DuckDbWarehouse;
   let server: FakeBigQuery;
@@ -38,9 +47,11 @@ describe("the margin report read from BigQuery", () => {
     server = new FakeBigQuery("token", async (query, params) => {
       const reader = await warehouse.connection.runAndReadAll(translateQuery(query), params.map((p) => (p !== null && /^\d+$/.test(p) ? BigInt(p) : p)));
       const types = reader.columnTypes().map((t) => String(t));
+      const fields = reader.columnNames().map((name, i) => ({ name, type: BIGQUERY_TYPES.find(([re]) => re.test(types[i]))?.[1] ?? "STRING" }));
       return {
-        fields: reader.columnNames().map((name, i) => ({ name, type: BIGQUERY_TYPES.find(([re]) => re.test(types[i]))?.[1] ?? "STRING" })),
-        rows: reader.getRowsJson().map((row) => row.map((v) => (v === null ? null : String(v)))),
+        fields,
+        // BigQuery sends a TIMESTAMP as microseconds since the epoch (the client asks for int64 timestamps).
+        rows: reader.getRowsJson().map((row) => row.map((v, i) => (v === null ? null : fields[i].type === "TIMESTAMP" ? epochMicros(String(v)) : String(v)))),
       };
     });
     await server.start();
@@ -85,6 +96,38 @@ describe("the margin report read from BigQuery", () => {
       },
     ]);
     expect((await loadMarginReport({ db }, "2026-10")).contracts).toEqual([]);
+  });
+
+  it("exports FOCUS files from BigQuery identical to the DuckDB warehouse's", async () => {
+    const client = bigQueryClient({ projectId: "my-warehouse", apiEndpoint: server.endpoint }, { RBW_BIGQUERY_ACCESS_TOKEN: "token" });
+    const dir = mkdtempSync(join(tmpdir(), "rbw-bq-focus-"));
+    try {
+      const cases = [
+        { view: "customer" as const, month: "2026-10", format: "csv" as const },
+        { view: "upstream" as const, month: "2026-10", customer: "c1", format: "parquet" as const },
+        { view: "contract-commitment" as const, month: "2024-01", format: "parquet" as const },
+      ];
+      for (const c of cases) {
+        const fromBigQuery = await exportFocusFromBigQuery(client, { ...c, out: join(dir, `bq-${c.view}.${c.format}`) });
+        const fromDuckDb = await exportFocus(warehouse, { ...c, out: join(dir, `duckdb-${c.view}.${c.format}`) });
+        expect(fromBigQuery.rows, c.view).toBe(fromDuckDb.rows);
+        expect(fromBigQuery.rows, c.view).toBeGreaterThan(0);
+        if (c.format === "csv") {
+          expect(readFileSync(fromBigQuery.path, "utf8"), c.view).toBe(readFileSync(fromDuckDb.path, "utf8"));
+        } else {
+          const read = async (path: string) => ({
+            types: await warehouse.query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${path}'))`),
+            rows: JSON.stringify(await warehouse.query(`SELECT * FROM read_parquet('${path}')`)),
+          });
+          expect(await read(fromBigQuery.path), c.view).toEqual(await read(fromDuckDb.path));
+        }
+      }
+      const query = server.requests.at(-1)?.body as { query: string; queryParameters: unknown[] };
+      expect(query.query).toBe("SELECT * FROM `marts`.`focus_contract_commitment` WHERE ContractCommitmentPeriodStart < TIMESTAMP(?) AND ContractCommitmentPeriodEnd > TIMESTAMP(?) ORDER BY x_CustomerId, ContractId, ContractCommitmentId");
+      expect(JSON.stringify(query.queryParameters)).toContain('"value":"2024-02-01 00:00:00+00"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("writes the report with `rbw report margin --engine bigquery`", async () => {
