@@ -123,6 +123,17 @@ describe("the margin report read from BigQuery", () => {
         }
       }
       const query = server.requests.at(-1)?.body as { query: string; queryParameters: unknown[] };
+      const child = spawn(
+        process.execPath,
+        [join(REPO_ROOT, "scripts/bin/rbw.js"), "export", "focus", "--view", "customer", "--month", "2026-10", "--format", "csv", "--out", join(dir, "cli.csv"), "--engine", "bigquery", "--bq-project", "my-warehouse"],
+        { cwd: REPO_ROOT, env: { ...process.env, RBW_BIGQUERY_ACCESS_TOKEN: "token", BIGQUERY_EMULATOR_HOST: `${server.endpoint}/bigquery/v2` } },
+      );
+      let output = "";
+      child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+      expect(await new Promise((resolve) => child.on("close", resolve)), output).toBe(0);
+      expect(output).toMatch(/Wrote \d+ rows of marts\.focus_customer \(\d+ columns\) to .*cli\.csv/);
+      expect(readFileSync(join(dir, "cli.csv"), "utf8")).toBe(readFileSync(join(dir, "duckdb-customer.csv"), "utf8"));
       expect(query.query).toBe("SELECT * FROM `marts`.`focus_contract_commitment` WHERE ContractCommitmentPeriodStart < TIMESTAMP(?) AND ContractCommitmentPeriodEnd > TIMESTAMP(?) ORDER BY x_CustomerId, ContractId, ContractCommitmentId");
       expect(JSON.stringify(query.queryParameters)).toContain('"value":"2024-02-01 00:00:00+00"');
     } finally {
