@@ -230,14 +230,16 @@ export function registerPipelineCommands(program: Command, globals: () => Global
         const tables: { table: string; rows: number }[] = [];
         await DuckDbWarehouse.using(global.warehouse, async (warehouse) => {
           await ensureLandingTables(warehouse);
-          // Before landing anything: BigQuery must hold only runs this warehouse landed.
+          // Before landing anything: BigQuery must hold only runs this warehouse landed (a new warehouse takes them back first).
           const bigQuery = await openBigQueryLanding(client, warehouse, {
             projectId: opts.bqProject as string,
             dataset: opts.bqDataset,
-            rawTables: pushed.flatMap((v) => v.rawTables.map((t) => schemas.get(t.table)).filter((t) => t !== undefined)),
-            sourceSystems: pushed.map((v) => v.sourceSystem),
+            vendors: pushed.map((v) => ({ sourceSystem: v.sourceSystem, rawTables: v.rawTables.map((t) => schemas.get(t.table)).filter((t) => t !== undefined) })),
             onTable: (r) => {
               if (!global.json) process.stdout.write(`  loaded ${r.table}: ${r.rows} rows of landing run ${r.run}\n`);
+            },
+            onRestore: (table, rows) => {
+              if (!global.json) process.stdout.write(`  took back ${rows} rows of ${table} into ${global.warehouse}\n`);
             },
           });
           await landConfigToBigQuery(client, opts.bqProject as string, opts.bqDataset, config, schemas, (table, rows) => {

@@ -25,7 +25,8 @@ const TOKEN = "test-access-token-9876543210";
 const PROJECT = "my-warehouse";
 const schemas = loadSourceSchemas(REPO_ROOT);
 const pushed = VENDORS.filter((v) => !v.readInPlaceOnBigQuery);
-const rawTables = pushed.flatMap((v) => v.rawTables.map((t) => schemas.get(t.table) as SourceSchema));
+const vendors = pushed.map((v) => ({ sourceSystem: v.sourceSystem, rawTables: v.rawTables.map((t) => schemas.get(t.table) as SourceSchema) }));
+const rawTables = vendors.flatMap((v) => v.rawTables);
 const sourceSystems = pushed.map((v) => v.sourceSystem);
 
 const BIGQUERY_TO_DUCKDB: [RegExp, string][] = [
@@ -93,7 +94,7 @@ describe("landing vendor files into BigQuery", () => {
   });
 
   const client = () => bigQueryClient({ projectId: PROJECT, location: "asia-northeast3", apiEndpoint: server.endpoint }, { RBW_BIGQUERY_ACCESS_TOKEN: TOKEN });
-  const push = () => pushLandingToBigQuery(client(), local, { projectId: PROJECT, dataset: "raw", rawTables, sourceSystems, retryDelayMs: 5 });
+  const push = () => pushLandingToBigQuery(client(), local, { projectId: PROJECT, dataset: "raw", vendors, retryDelayMs: 5 });
   const land = (runId: string) => landData(local, REPO_ROOT, dataDir, runId, {}, VENDORS, pushed);
 
   /** The rows of a table, every column as text, in one order. */
@@ -175,24 +176,24 @@ describe("landing vendor files into BigQuery", () => {
   });
 
   it("sends DDL and DML that type-check as BigQuery SQL (ZetaSQL)", async () => {
-    const tables = pushedTables(rawTables, sourceSystems);
+    const tables = pushedTables(vendors);
     await withZetaSql(async (session) => {
       for (const table of tables) {
         await expect(session.analyze(bigQueryTableDdl(PROJECT, "raw", table)), table.table).resolves.toBeTruthy();
         const catalog = [{ name: `${PROJECT}.raw.${table.table}`, column: table.columns.map((c) => ({ name: c.name, type: zetaType({ name: c.name, type: (c.type === "INT64" ? "INTEGER" : c.type) as FieldType }) })) }];
         await expect(
-          session.analyze(deleteRunSql(PROJECT, "raw", table), { tables: catalog, queryParameters: [{ name: "run", type: zetaType({ name: "run", type: "STRING" }) }] }),
+          session.analyze(deleteRunSql(PROJECT, "raw", table, "'gabia', 'webex_wholesale'"), { tables: catalog, queryParameters: [{ name: "run", type: zetaType({ name: "run", type: "STRING" }) }] }),
           table.table,
         ).resolves.toBeTruthy();
       }
     });
   });
 
-  it("lands with `rbw land --target bigquery`, never printing the token; refuses a warehouse that did not land what BigQuery holds, and Google's export", async () => {
+  it("lands with `rbw land --target bigquery`, never printing the token: a new warehouse takes BigQuery's runs back first, one with runs of its own is refused, and so is Google's export", async () => {
     const warehouseFile = join(dataDir, ".landing.duckdb");
-    const rbw = (...args: string[]) =>
+    const rbwWith = (warehouse: string, ...args: string[]) =>
       new Promise<{ status: number | null; output: string }>((resolve) => {
-        const child = spawn(process.execPath, [join(REPO_ROOT, "scripts/bin/rbw.js"), "--warehouse", warehouseFile, ...args], {
+        const child = spawn(process.execPath, [join(REPO_ROOT, "scripts/bin/rbw.js"), "--warehouse", warehouse, ...args], {
           cwd: REPO_ROOT,
           env: { ...process.env, RBW_BIGQUERY_ACCESS_TOKEN: TOKEN, BIGQUERY_EMULATOR_HOST: `${server.endpoint}/bigquery/v2` },
         });
@@ -201,24 +202,39 @@ describe("landing vendor files into BigQuery", () => {
         child.stderr.on("data", (d: Buffer) => (output += d.toString()));
         child.on("close", (status) => resolve({ status, output }));
       });
-    // BigQuery holds the runs the other warehouse landed: this one would load the same files again.
-    const refused = await rbw("land", "webex", "--data", dataDir, "--target", "bigquery", "--bq-project", PROJECT);
-    expect(refused.status).not.toBe(0);
-    expect(refused.output).toMatch(/BigQuery's raw\.load_manifest holds 4 landing runs this warehouse did not land \(run-1, run-2, run-3, \.\.\.\): land with the warehouse that landed them/);
+    const rbw = (...args: string[]) => rbwWith(warehouseFile, ...args);
+    // A new warehouse (a fresh machine) takes back what BigQuery holds, then lands only what is new: nothing.
+    const fresh = await rbw("land", "webex", "--data", dataDir, "--target", "bigquery", "--bq-project", PROJECT);
+    expect(fresh.status, fresh.output).toBe(0);
+    expect(fresh.output).toContain(`replaced ${PROJECT}.raw.ref_customer_mapping:`);
+    expect(fresh.output).toMatch(new RegExp(`took back \\d+ rows of ${PROJECT}\\.raw\\.webex_billing_report_line into .*landing\\.duckdb`));
+    expect(fresh.output).toMatch(new RegExp(`took back \\d+ rows of ${PROJECT}\\.raw\\.load_manifest`));
+    expect(fresh.output).toMatch(/Landed 0 rows, quarantined 0, from \d+ files .*; BigQuery already had every landing run\./);
+    expect(fresh.output).not.toContain(TOKEN);
     expect(server.uploads).toEqual([]);
-    expect(server.requests.some((r) => String(r.body.query).includes("FROM UNNEST(@rows)"))).toBe(false);
-
-    for (const { table_name } of await bigquery.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'bq'")) {
-      await bigquery.exec(`DELETE FROM bq.${table_name}`);
+    const restored = await DuckDbWarehouse.open(warehouseFile);
+    try {
+      // `land webex` took back Webex's rows only.
+      const webex = vendors.find((v) => v.sourceSystem === "webex_wholesale")?.rawTables ?? [];
+      expect(webex.length).toBeGreaterThan(0);
+      for (const table of webex) expect(await rowsOf(restored, `raw.${table.table}`), table.table).toBe(await rowsOf(local, `raw.${table.table}`));
+      expect(await rowsOf(restored, "raw.load_manifest")).toBe(await rowsOf(local, "raw.load_manifest", "source_system = 'webex_wholesale'"));
+      expect(await restored.relationKind("raw", "aws_billingeventfeed_v1")).toBeUndefined();
+    } finally {
+      await restored.close();
     }
-    const first = await rbw("land", "webex", "--data", dataDir, "--target", "bigquery", "--bq-project", PROJECT);
-    expect(first.status, first.output).toBe(0);
-    expect(first.output).toContain(`replaced ${PROJECT}.raw.ref_customer_mapping:`);
-    expect(first.output).toMatch(new RegExp(`loaded ${PROJECT}\\.raw\\.webex_billing_report_line: \\d+ rows of landing run`));
-    expect(first.output).toMatch(/Landed \d+ rows, quarantined 0, from \d+ files .*; loaded \d+ rows of 1 landing run into BigQuery\./);
-    expect(first.output).not.toContain(TOKEN);
-    const second = await rbw("land", "webex", "--data", dataDir, "--target", "bigquery", "--bq-project", PROJECT);
-    expect(second.output).toContain("BigQuery already had every landing run.");
+
+    // A warehouse with landing runs of its own that BigQuery does not know has diverged: refused before anything changes.
+    const other = join(dataDir, ".other.duckdb");
+    const own = await rbwWith(other, "land", "webex", "--data", dataDir);
+    expect(own.status, own.output).toBe(0);
+    const refused = await rbwWith(other, "land", "webex", "--data", dataDir, "--target", "bigquery", "--bq-project", PROJECT);
+    expect(refused.status).not.toBe(0);
+    expect(refused.output).toContain(
+      "BigQuery's raw.load_manifest holds 1 landing run this warehouse did not land (run-1) of vendors it has landed itself (webex_wholesale): land with the warehouse that landed them (--warehouse)",
+    );
+    expect(server.uploads).toEqual([]);
+
     const google = await rbw("land", "gcp", "--data", dataDir, "--target", "bigquery", "--bq-project", PROJECT);
     expect(google.status).not.toBe(0);
     expect(google.output).toContain("Google Cloud's data is read in place on BigQuery");
