@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { BigQuery } from "@google-cloud/bigquery";
 import { refused } from "../clients/bigquery.ts";
 import { UsageError } from "../clients/errors.ts";
-import { plainValue } from "../engines/bigquery/kysely-dialect.ts";
+import { bigQueryRowsSelect } from "../engines/duckdb/bigquery-rows.ts";
 import { DuckDbWarehouse, quoteIdent, quoteLiteral } from "../engines/duckdb/engine.ts";
 
 export const FOCUS_VIEWS = { upstream: "focus_upstream", customer: "focus_customer", "contract-commitment": "focus_contract_commitment" } as const;
@@ -127,14 +127,11 @@ export async function exportFocusFromBigQuery(client: BigQuery, options: FocusEx
   const scratch = mkdtempSync(join(tmpdir(), "rbw-focus-export-"));
   const local = await DuckDbWarehouse.open(":memory:");
   try {
-    const file = join(scratch, "rows.json");
-    writeFileSync(file, rows.map((row) => JSON.stringify(Object.fromEntries(fields.map((f) => [f.name, plainValue(row[f.name])])))).join("\n"));
-    const columns = fields.map((f) => `${quoteLiteral(f.name)}: 'VARCHAR'`).join(", ");
-    const typed = fields.map((f) => `CAST(${quoteIdent(f.name)} AS ${DUCKDB_TYPE[f.type] ?? "VARCHAR"}) AS ${quoteIdent(f.name)}`).join(", ");
+    const columns = fields.map((f) => ({ name: f.name, duckDbType: DUCKDB_TYPE[f.type] ?? "VARCHAR" }));
     await local.exec(
       rows.length === 0
-        ? `CREATE TABLE focus AS SELECT ${fields.map((f) => `CAST(NULL AS ${DUCKDB_TYPE[f.type] ?? "VARCHAR"}) AS ${quoteIdent(f.name)}`).join(", ")} WHERE FALSE`
-        : `CREATE TABLE focus AS SELECT ${typed} FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited', columns = {${columns}})`,
+        ? `CREATE TABLE focus AS SELECT ${columns.map((c) => `CAST(NULL AS ${c.duckDbType}) AS ${quoteIdent(c.name)}`).join(", ")} WHERE FALSE`
+        : `CREATE TABLE focus AS ${bigQueryRowsSelect(rows, columns, join(scratch, "rows.json"))}`,
     );
     const result = await writeFocusFile(local, "SELECT * FROM focus", shape.orderBy, options);
     return { view: `marts.${view}`, ...result };

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BigQuery } from "@google-cloud/bigquery";
@@ -6,7 +6,7 @@ import { refused, runStatement } from "../clients/bigquery.ts";
 import { UsageError } from "../clients/errors.ts";
 import { bigQueryType, type SchemaField, type SourceSchema } from "../contracts/source-schema.ts";
 import { LOAD_MANIFEST, QUARANTINE } from "../contracts/warehouse-tables.ts";
-import { plainValue } from "../engines/bigquery/kysely-dialect.ts";
+import { bigQueryRowsSelect } from "../engines/duckdb/bigquery-rows.ts";
 import { qualified, quoteIdent, quoteLiteral, type DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 import { rawTableDdl } from "./landing.ts";
 
@@ -234,12 +234,9 @@ async function restoreFromBigQuery(client: BigQuery, warehouse: DuckDbWarehouse,
           throw refused(`reading ${dataset}.${table.table} back`, error);
         }
         if (rows.length === 0) continue;
-        const file = join(folder, `${table.table}.json`);
-        writeFileSync(file, rows.map((row) => JSON.stringify(Object.fromEntries(table.columns.map((c) => [c.name, plainValue(row[c.name])])))).join("\n"));
         const types = new Map((await warehouse.query<{ column_name: string; column_type: string }>(`DESCRIBE ${qualified("raw", table.table)}`)).map((c) => [c.column_name, c.column_type]));
-        const columns = table.columns.map((c) => `${quoteLiteral(c.name)}: 'VARCHAR'`).join(", ");
-        const typed = table.columns.map((c) => `CAST(${quoteIdent(c.name)} AS ${types.get(c.name) ?? "VARCHAR"}) AS ${quoteIdent(c.name)}`).join(", ");
-        await warehouse.exec(`INSERT INTO ${qualified("raw", table.table)} BY NAME SELECT ${typed} FROM read_json(${quoteLiteral(file)}, format = 'newline_delimited', columns = {${columns}})`);
+        const columns = table.columns.map((c) => ({ name: c.name, duckDbType: types.get(c.name) ?? "VARCHAR" }));
+        await warehouse.exec(`INSERT INTO ${qualified("raw", table.table)} BY NAME ${bigQueryRowsSelect(rows, columns, join(folder, `${table.table}.json`))}`);
         options.onRestore?.(`${projectId}.${dataset}.${table.table}`, rows.length);
       }
     });
