@@ -65,6 +65,25 @@ function inPricingCurrencySql(column) {
   return `CASE WHEN pricing_currency_rate = 1 THEN ${column} ELSE CAST(${column} / pricing_currency_rate AS NUMERIC) END`;
 }
 
+/**
+ * SQL condition: a billing line (alias `line`, `cost` its customer price) draws on a customer's contract
+ * commitment (alias `commitment`, a row of intermediate.int_contract_commitments): a charge a customer is
+ * billed under the commitment (same vendor, resource, customer and currency), taxes and lines the customer
+ * pays nothing for aside. FOCUS 1.3 ContractApplied in marts.focus_customer, and what
+ * marts.focus_contract_commitment sums as drawn.
+ */
+function drawsOnCommitmentSql(line, commitment, cost) {
+  return [
+    `${commitment}.source_system = ${line}.source_system`,
+    `${commitment}.resource_id = ${line}.resource_id`,
+    `${commitment}.customer_id = ${line}.customer_id`,
+    `${commitment}.billing_currency = ${line}.billing_currency`,
+    `${line}.customer_id != 'unassigned'`,
+    `${line}.charge_category != 'Tax'`,
+    `${cost} != 0`,
+  ].join("\n    AND ");
+}
+
 /** SQL: FOCUS ServiceName from the billing line's service_name. */
 function serviceNameSql(column) {
   return lookupSql(column, SERVICE_NAMES, column);
@@ -168,4 +187,5 @@ module.exports = {
   resourceTypeSql,
   subAccountTypeSql,
   inPricingCurrencySql,
+  drawsOnCommitmentSql,
 };
