@@ -53,7 +53,7 @@ function factSelectList(stamped) {
   return FACT_COLUMNS.map((c) => (c.name in stamped ? `${stamped[c.name]} AS ${c.name}` : c.name)).join(",\n    ");
 }
 
-/** A fact column as NULL of its type, in a select list. */
+/** A contract column as NULL of its type, in a select list. */
 const nullColumn = (c) => `CAST(NULL AS ${c.type}) AS ${c.name}`;
 
 /**
@@ -83,7 +83,6 @@ function invoiceTotalSelectList() {
   return INVOICE_TOTAL_COLUMNS.map((c) => c.name).join(",\n    ");
 }
 
-/** The account-versions contract's columns in order, as a select list. */
 /**
  * The union of the vendors' models of one optional contract (account_versions, contract_commitments), or
  * an empty relation of the contract's columns when no vendor has one.
@@ -92,7 +91,7 @@ function unionOfVendorModels(models, columns) {
   const list = columns.map((c) => c.name).join(",\n    ");
   return models.length > 0
     ? models.map((model) => `SELECT ${list} FROM ${model}`).join("\n  UNION ALL\n  ")
-    : `SELECT ${columns.map((c) => `CAST(NULL AS ${c.type}) AS ${c.name}`).join(", ")} FROM (SELECT 1) WHERE FALSE`;
+    : `SELECT ${columns.map(nullColumn).join(", ")} FROM (SELECT 1) WHERE FALSE`;
 }
 
 module.exports = {

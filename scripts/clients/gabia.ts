@@ -3,6 +3,7 @@ import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 
+import { nextMonth } from "../config/months.ts";
 import { issueText } from "../contracts/zod-issue.ts";
 import { AuthenticationError, redact, UsageError, VendorApiError } from "./errors.ts";
 
@@ -337,11 +338,6 @@ function koreaMonth(instant: Date): string {
 function previousMonth(month: string): string {
   const [year, mm] = month.split("-").map(Number);
   return mm === 1 ? `${year - 1}-12` : `${year}-${String(mm - 1).padStart(2, "0")}`;
-}
-
-function nextMonth(month: string): string {
-  const [year, mm] = month.split("-").map(Number);
-  return mm === 12 ? `${year + 1}-01` : `${year}-${String(mm + 1).padStart(2, "0")}`;
 }
 
 function billMonth(body: { year: string | number; month: string | number }): string {

@@ -4,6 +4,8 @@ import { dirname, join, resolve } from "node:path";
 import type { BigQuery } from "@google-cloud/bigquery";
 import { refused } from "../clients/bigquery.ts";
 import { UsageError } from "../clients/errors.ts";
+import { nextMonth } from "../config/months.ts";
+import { duckDbType, type SchemaField } from "../contracts/source-schema.ts";
 import { bigQueryRowsSelect } from "../engines/duckdb/bigquery-rows.ts";
 import { DuckDbWarehouse, quoteIdent, quoteLiteral } from "../engines/duckdb/engine.ts";
 
@@ -56,9 +58,7 @@ function checked(options: FocusExportOptions): { view: string; first: string; ne
   if (!MONTH.test(options.month)) throw new UsageError(`--month must be YYYY-MM, got "${options.month}"`);
   if (options.customer !== undefined && !CUSTOMER_ID.test(options.customer)) throw new UsageError(`--customer must be a customer_id of customers.json, got "${options.customer}"`);
   if (options.format !== "parquet" && options.format !== "csv") throw new UsageError(`--format must be parquet or csv, got "${options.format}"`);
-  const [year, month] = options.month.split("-").map(Number);
-  const next = `${month === 12 ? year + 1 : year}-${String(month === 12 ? 1 : month + 1).padStart(2, "0")}-01`;
-  return { view: FOCUS_VIEWS[options.view], first: `${options.month}-01 00:00:00+00`, next: `${next} 00:00:00+00` };
+  return { view: FOCUS_VIEWS[options.view], first: `${options.month}-01 00:00:00+00`, next: `${nextMonth(options.month)}-01 00:00:00+00` };
 }
 
 /**
@@ -78,22 +78,6 @@ export async function exportFocus(warehouse: DuckDbWarehouse, options: FocusExpo
   const result = await writeFocusFile(warehouse, `SELECT * FROM marts.${view} WHERE ${filters.join(" AND ")}`, shape.orderBy, options);
   return { view: `marts.${view}`, ...result };
 }
-
-/** BigQuery column type -> the DuckDB type the DuckDB warehouse gives the same FOCUS column. */
-const DUCKDB_TYPE: Record<string, string> = {
-  STRING: "VARCHAR",
-  JSON: "VARCHAR",
-  NUMERIC: "DECIMAL(38, 9)",
-  BIGNUMERIC: "DECIMAL(38, 9)",
-  TIMESTAMP: "TIMESTAMPTZ",
-  DATE: "DATE",
-  INTEGER: "BIGINT",
-  INT64: "BIGINT",
-  FLOAT: "DOUBLE",
-  FLOAT64: "DOUBLE",
-  BOOLEAN: "BOOLEAN",
-  BOOL: "BOOLEAN",
-};
 
 /**
  * The same export read from the marts in BigQuery: one parameterised query, its rows kept exact (NUMERIC
@@ -127,7 +111,7 @@ export async function exportFocusFromBigQuery(client: BigQuery, options: FocusEx
   const scratch = mkdtempSync(join(tmpdir(), "rbw-focus-export-"));
   const local = await DuckDbWarehouse.open(":memory:");
   try {
-    const columns = fields.map((f) => ({ name: f.name, duckDbType: DUCKDB_TYPE[f.type] ?? "VARCHAR" }));
+    const columns = fields.map((f) => ({ name: f.name, duckDbType: duckDbType(f as SchemaField) }));
     await local.exec(
       rows.length === 0
         ? `CREATE TABLE focus AS SELECT ${columns.map((c) => `CAST(NULL AS ${c.duckDbType}) AS ${quoteIdent(c.name)}`).join(", ")} WHERE FALSE`

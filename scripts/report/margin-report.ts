@@ -1,4 +1,5 @@
 import { sql, type Kysely } from "kysely";
+import { nextMonth } from "../config/months.ts";
 import type { WarehouseDatabase } from "../contracts/warehouse-tables.ts";
 import type { DuckDbWarehouse } from "../engines/duckdb/engine.ts";
 
@@ -119,7 +120,7 @@ export async function loadMarginReport(source: ReportSource, month: string): Pro
     .orderBy("scope")
     .execute();
 
-  const next = month.endsWith("-12") ? `${Number(month.slice(0, 4)) + 1}-01-01` : `${month.slice(0, 5)}${String(Number(month.slice(5, 7)) + 1).padStart(2, "0")}-01`;
+  const next = `${nextMonth(month)}-01`;
   const start = sql.ref("ContractCommitmentPeriodStart");
   const end = sql.ref("ContractCommitmentPeriodEnd");
   const contracts = await db
